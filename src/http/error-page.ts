@@ -1,0 +1,50 @@
+/**
+ * Default error responses. HTML for browsers (a small page like Werkzeug's), JSON when the client
+ * prefers it (`Accept: application/json` without `text/html`). The text is the exception's
+ * short description, HTML-escaped; a 5xx never shows the underlying error's message. In debug
+ * mode, and only to a loopback client, a 500 page adds the stack trace.
+ *
+ * @module
+ */
+import { HTTPException, statusName } from '../errors.ts';
+import { Response } from './response.ts';
+
+/** HTML-escapes `& < > " '` (OWASP XSS cheat sheet, rule #1). */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
+}
+
+/** Whether the Accept header prefers JSON over HTML. */
+export function wantsJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+/** Options for {@link errorResponse}. */
+export interface ErrorPageOptions {
+  accept: string | undefined;
+  /** Stack trace to show (debug mode, loopback client only). */
+  debugDetail?: string | undefined;
+  /** Request id, shown on 5xx pages so a user can quote it. */
+  requestId?: string | undefined;
+}
+
+/** Builds the default response for an HTTP exception. */
+export function errorResponse(err: HTTPException, opts: ErrorPageOptions): Response {
+  const name = statusName(err.code);
+  const description = err.description;
+  let res: Response;
+  if (wantsJson(opts.accept)) {
+    const body: Record<string, unknown> = { error: { status: err.code, name, message: description } };
+    if (opts.requestId && err.code >= 500) (body.error as Record<string, unknown>).requestId = opts.requestId;
+    if (opts.debugDetail) (body.error as Record<string, unknown>).debug = opts.debugDetail;
+    res = new Response(JSON.stringify(body), { status: err.code, headers: { 'content-type': 'application/json' } });
+  } else {
+    let html = `<!doctype html>\n<html lang="en">\n<title>${err.code} ${escapeHtml(name)}</title>\n<h1>${escapeHtml(name)}</h1>\n<p>${escapeHtml(description)}</p>\n`;
+    if (opts.requestId && err.code >= 500) html += `<p>Request id: <code>${escapeHtml(opts.requestId)}</code></p>\n`;
+    if (opts.debugDetail) html += `<pre>${escapeHtml(opts.debugDetail)}</pre>\n`;
+    res = new Response(html, { status: err.code, headers: { 'content-type': 'text/html; charset=utf-8' } });
+  }
+  for (const k of Object.keys(err.headers)) res.headers.set(k, err.headers[k]!);
+  return res;
+}

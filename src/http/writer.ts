@@ -1,0 +1,103 @@
+/**
+ * Writes a {@link Response} to Node's `ServerResponse` in one `writeHead` call: the app's
+ * precomputed security header block, then the response's own headers (which win over a security
+ * header of the same name), then the body. Passing one flat array to `writeHead` is what keeps the
+ * security defaults nearly free (see docs/architecture.md).
+ *
+ * @module
+ */
+import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Response } from './response.ts';
+import type { CompiledSecurityHeaders } from '../security/headers.ts';
+
+/** The per-request facts the writer needs. */
+export interface WriteContext {
+  method: string;
+  isSecure: boolean;
+  /** A nonce already drawn for this request (templates used it), else undefined. */
+  drawnNonce: string | undefined;
+  /** Draws a nonce when the response is HTML and none was drawn yet. */
+  nonce(): string;
+}
+
+/** Names of the security headers, to detect a response overriding one. */
+export function headerNames(compiled: CompiledSecurityHeaders): Set<string> {
+  const names = new Set<string>(['content-security-policy', 'content-security-policy-report-only']);
+  for (let i = 0; i < compiled.common.length; i += 2) names.add(compiled.common[i]!);
+  for (let i = 0; i < compiled.secureOnly.length; i += 2) names.add(compiled.secureOnly[i]!);
+  return names;
+}
+
+/**
+ * Writes the response. Resolves when the body has been handed to the socket.
+ * @throws the error of `writeHead` (an invalid header) before anything was sent, so the caller
+ *   can still answer 500
+ */
+export async function writeResponse(
+  ctx: WriteContext,
+  res: ServerResponse,
+  response: Response,
+  compiled: CompiledSecurityHeaders,
+  securityNames: Set<string>,
+): Promise<void> {
+  const rh = response.headers;
+  let overrides = false;
+  for (const [name] of rh) {
+    if (securityNames.has(name)) { overrides = true; break; }
+  }
+  const out: string[] = overrides ? filterPairs(compiled.common, rh) : compiled.common.slice();
+  if (ctx.isSecure && compiled.secureOnly.length > 0) {
+    if (overrides) out.push(...filterPairs(compiled.secureOnly, rh)); else out.push(...compiled.secureOnly);
+  }
+  const body = response.body;
+  let ct = rh.get('content-type');
+  if (ct === undefined && body !== null) {
+    ct = typeof body === 'string' ? 'text/html; charset=utf-8' : 'application/octet-stream';
+    out.push('content-type', ct);
+  }
+  if (!rh.has(compiled.cspHeaderName)) {
+    const csp = ct !== undefined && ct.startsWith('text/html')
+      ? compiled.htmlCsp(ctx.drawnNonce ?? ctx.nonce())
+      : compiled.staticCsp;
+    if (csp !== null) out.push(compiled.cspHeaderName, csp);
+  }
+  let chunk: string | Uint8Array | undefined;
+  if (typeof body === 'string') {
+    chunk = body;
+    if (!rh.has('content-length')) out.push('content-length', String(Buffer.byteLength(body)));
+  } else if (body instanceof Uint8Array) {
+    chunk = body;
+    if (!rh.has('content-length')) out.push('content-length', String(body.byteLength));
+  } else if (body === null && !rh.has('content-length') && response.status !== 204 && response.status !== 304 && response.status >= 200) {
+    out.push('content-length', '0');
+  }
+  rh.flattenInto(out);
+  res.writeHead(response.status, out);
+  if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
+    res.end(chunk);
+    return;
+  }
+  const stream = body instanceof Readable ? body : Readable.from(body);
+  if (ctx.method === 'HEAD') {
+    stream.destroy();
+    res.end();
+    return;
+  }
+  try {
+    await pipeline(stream, res);
+  } catch {
+    // The client went away or the stream failed mid-body: the head is sent, so the only honest
+    // signal left is to cut the connection (the caller logs the error).
+    res.destroy();
+  }
+}
+
+function filterPairs(pairs: readonly string[], rh: Response['headers']): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < pairs.length; i += 2) {
+    if (!rh.has(pairs[i]!)) out.push(pairs[i]!, pairs[i + 1]!);
+  }
+  return out;
+}

@@ -1,0 +1,32 @@
+/**
+ * Phial: a Flask-style web framework for TypeScript on Node.js, secure by default.
+ *
+ * @example
+ * import { Phial } from 'phial';
+ * const app = new Phial({ name: 'hello' });
+ * app.get('/users/<int:id>', (req) => ({ id: req.params.id }));
+ * await app.listen();
+ *
+ * @module
+ */
+export { Phial, type PhialAppOptions, type ListenOptions, type RouteDescription } from './app.ts';
+export { Blueprint, type BlueprintOptions } from './blueprint.ts';
+export { SetupError, type BlueprintRegistration } from './scaffold.ts';
+export { Request } from './http/request.ts';
+export { Response, type ResponseInit, type ResponseBody } from './http/response.ts';
+export { ResponseHeaders, HeaderValueError, type HeadersInit } from './http/headers.ts';
+export { sendFile, sendFromDirectory, safeJoin, contentDisposition, type SendFileOptions } from './http/static.ts';
+export { escapeHtml } from './http/error-page.ts';
+export { redirect, checkRedirectTarget, type RedirectStatus } from './security/redirect.ts';
+export * from './errors.ts';
+export { TemplateResult } from './template-result.ts';
+export type {
+  View, ViewReturn, ViewBody, JsonBody, RouteOptions, BeforeRequestHook, AfterRequestHook, TeardownRequestHook, ErrorHandler, ErrorClass,
+} from './types.ts';
+export type { RouteParams, ConverterTypes } from './routing/params.ts';
+export { type Converter, type ConverterFactory, NO_MATCH } from './routing/converters.ts';
+export { RuleError, BuildError } from './routing/index.ts';
+export { type SecurityHeaderOptions, type CspDirectives } from './security/headers.ts';
+export { ConfigError, type PhialConfig, type PhialOptions, type PhialEnv, type ServerLimits } from './config.ts';
+export { renderSandboxed, SandboxError, TemplateError, type SandboxLimits } from './templates/index.ts';
+export type { RunningServer } from './server/types.ts';

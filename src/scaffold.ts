@@ -1,0 +1,179 @@
+/**
+ * Setup methods shared by the app and blueprints (Flask's `Scaffold`): routes, hooks, error
+ * handlers and nested blueprints. Registrations are recorded here and compiled when the app is
+ * frozen; after that every setup method throws, like Flask's "setup method can no longer be
+ * called" assertion.
+ *
+ * @module
+ */
+import type { RouteParams } from './routing/params.ts';
+import type {
+  AfterRequestHook, BeforeRequestHook, ErrorClass, ErrorHandler, RouteOptions, TeardownRequestHook, View,
+} from './types.ts';
+import type { Blueprint } from './blueprint.ts';
+
+/** @internal A route as registered, before prefixes are applied. */
+export interface RouteRecord {
+  rule: string;
+  options: RouteOptions;
+  view: View<never>;
+}
+
+/** Options for registering a blueprint. */
+export interface BlueprintRegistration {
+  /** URL prefix; overrides the blueprint's own `urlPrefix`. Must start with `/`. */
+  urlPrefix?: string;
+  /** Registers the blueprint under another name (lets one blueprint be registered twice). */
+  name?: string;
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** Thrown when setup is done wrong (bad name, setup after the first request, …). */
+export class SetupError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.name = 'SetupError';
+  }
+}
+
+/** @internal */
+export function assertName(kind: string, name: string): void {
+  if (!NAME.test(name)) {
+    throw new SetupError('PHIAL_E_BAD_NAME', `${kind} name ${JSON.stringify(name)} must match ${NAME.source} (no dots)`);
+  }
+}
+
+/**
+ * Base class of {@link Phial} and {@link Blueprint}.
+ */
+export abstract class Scaffold {
+  /** The name (endpoint prefix for blueprints). */
+  readonly name: string;
+  /** @internal */ readonly routeRecords: RouteRecord[] = [];
+  /** @internal */ readonly beforeRequestHooks: BeforeRequestHook[] = [];
+  /** @internal */ readonly afterRequestHooks: AfterRequestHook[] = [];
+  /** @internal */ readonly teardownRequestHooks: TeardownRequestHook[] = [];
+  /** @internal */ readonly codeHandlers = new Map<number, ErrorHandler>();
+  /** @internal */ readonly classHandlers = new Map<ErrorClass, ErrorHandler>();
+  /** @internal */ readonly children: Array<{ blueprint: Blueprint; options: BlueprintRegistration }> = [];
+
+  protected constructor(name: string) {
+    this.name = name;
+  }
+
+  /** @internal Throws once the owning app is frozen. */
+  protected abstract assertSetup(method: string): void;
+
+  /**
+   * Registers a view for a rule and methods.
+   *
+   * @param rule - Werkzeug rule syntax, e.g. `/users/<int:id>`; parameters are typed from it
+   * @example
+   * app.route('/notes', { methods: ['GET', 'POST'] }, async (req) => ...);
+   * @throws {SetupError} after the app handled its first request
+   */
+  route<R extends string>(rule: R, options: RouteOptions, view: View<RouteParams<R>>): this {
+    this.assertSetup('route');
+    if (typeof view !== 'function') throw new TypeError(`The view for ${rule} must be a function`);
+    if (options.endpoint !== undefined) assertName('Endpoint', options.endpoint);
+    this.routeRecords.push({ rule, options, view: view as View<never> });
+    return this;
+  }
+
+  /** Registers a GET view (HEAD and OPTIONS follow automatically). */
+  get<R extends string>(rule: R, view: View<RouteParams<R>>): this;
+  get<R extends string>(rule: R, options: Omit<RouteOptions, 'methods'>, view: View<RouteParams<R>>): this;
+  get<R extends string>(rule: R, a: View<RouteParams<R>> | Omit<RouteOptions, 'methods'>, b?: View<RouteParams<R>>): this {
+    return this.withMethod('GET', rule, a, b);
+  }
+
+  /** Registers a POST view. */
+  post<R extends string>(rule: R, view: View<RouteParams<R>>): this;
+  post<R extends string>(rule: R, options: Omit<RouteOptions, 'methods'>, view: View<RouteParams<R>>): this;
+  post<R extends string>(rule: R, a: View<RouteParams<R>> | Omit<RouteOptions, 'methods'>, b?: View<RouteParams<R>>): this {
+    return this.withMethod('POST', rule, a, b);
+  }
+
+  /** Registers a PUT view. */
+  put<R extends string>(rule: R, view: View<RouteParams<R>>): this;
+  put<R extends string>(rule: R, options: Omit<RouteOptions, 'methods'>, view: View<RouteParams<R>>): this;
+  put<R extends string>(rule: R, a: View<RouteParams<R>> | Omit<RouteOptions, 'methods'>, b?: View<RouteParams<R>>): this {
+    return this.withMethod('PUT', rule, a, b);
+  }
+
+  /** Registers a PATCH view. */
+  patch<R extends string>(rule: R, view: View<RouteParams<R>>): this;
+  patch<R extends string>(rule: R, options: Omit<RouteOptions, 'methods'>, view: View<RouteParams<R>>): this;
+  patch<R extends string>(rule: R, a: View<RouteParams<R>> | Omit<RouteOptions, 'methods'>, b?: View<RouteParams<R>>): this {
+    return this.withMethod('PATCH', rule, a, b);
+  }
+
+  /** Registers a DELETE view. */
+  delete<R extends string>(rule: R, view: View<RouteParams<R>>): this;
+  delete<R extends string>(rule: R, options: Omit<RouteOptions, 'methods'>, view: View<RouteParams<R>>): this;
+  delete<R extends string>(rule: R, a: View<RouteParams<R>> | Omit<RouteOptions, 'methods'>, b?: View<RouteParams<R>>): this {
+    return this.withMethod('DELETE', rule, a, b);
+  }
+
+  private withMethod<R extends string>(
+    method: string, rule: R, a: View<RouteParams<R>> | Omit<RouteOptions, 'methods'>, b?: View<RouteParams<R>>,
+  ): this {
+    if (typeof a === 'function') return this.route(rule, { methods: [method] }, a);
+    if (!b) throw new TypeError(`Missing view function for ${method} ${rule}`);
+    return this.route(rule, { ...a, methods: [method] }, b);
+  }
+
+  /** Adds a hook that runs before each view of this scope, in registration order. */
+  beforeRequest(hook: BeforeRequestHook): this {
+    this.assertSetup('beforeRequest');
+    this.beforeRequestHooks.push(hook);
+    return this;
+  }
+
+  /** Adds a hook that runs after each view of this scope, in reverse registration order. */
+  afterRequest(hook: AfterRequestHook): this {
+    this.assertSetup('afterRequest');
+    this.afterRequestHooks.push(hook);
+    return this;
+  }
+
+  /** Adds a hook that runs after the response is written, even when the view failed. */
+  teardownRequest(hook: TeardownRequestHook): this {
+    this.assertSetup('teardownRequest');
+    this.teardownRequestHooks.push(hook);
+    return this;
+  }
+
+  /**
+   * Registers an error handler for a status code (400–599) or an error class. Handlers by code win
+   * over handlers by class; the nearest class in the prototype chain wins among class handlers.
+   * @throws {RangeError} for a status outside 400–599
+   */
+  errorHandler<E>(codeOrClass: number | ErrorClass<E>, handler: ErrorHandler<E>): this {
+    this.assertSetup('errorHandler');
+    if (typeof codeOrClass === 'number') {
+      if (!Number.isInteger(codeOrClass) || codeOrClass < 400 || codeOrClass > 599) {
+        throw new RangeError(`Error handler status must be 400–599, got ${codeOrClass}`);
+      }
+      this.codeHandlers.set(codeOrClass, handler as ErrorHandler);
+    } else {
+      this.classHandlers.set(codeOrClass as ErrorClass, handler as ErrorHandler);
+    }
+    return this;
+  }
+
+  /** Registers a (nested) blueprint under this scope. */
+  registerBlueprint(blueprint: Blueprint, options: BlueprintRegistration = {}): this {
+    this.assertSetup('registerBlueprint');
+    if (options.urlPrefix !== undefined && !options.urlPrefix.startsWith('/')) {
+      throw new SetupError('PHIAL_E_BAD_PREFIX', `urlPrefix must start with "/": ${JSON.stringify(options.urlPrefix)}`);
+    }
+    if (options.name !== undefined) assertName('Blueprint', options.name);
+    this.children.push({ blueprint, options });
+    blueprint.attach(this);
+    return this;
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The hardened node:http server: every limit explicit, strict parsing, and raw error replies that say
+ * nothing beyond the status. security.md §5 lists the knobs; case C35 the framing attacks this must refuse.
+ *
+ * @module
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { assertServerLimits } from './limits.ts';
+import type { ServerLimits } from './limits.ts';
+import type { ServerLogger } from './types.ts';
+
+/** Options of `createHardenedServer()` beyond the `ServerLimits`. */
+export interface HardenedServerOptions {
+  /**
+   * Socket inactivity timeout (ms): a socket with no bytes moving either way for this long is destroyed.
+   * This is what ends slow *readers* of a response, and it also bounds handlers that stay silent, so it
+   * must exceed the slowest legitimate silent handler (send heartbeats on long-lived streams).
+   * Default: `limits.requestTimeout`, or 120000 when that is 0 (Node's pre-v13 default). `0` disables it.
+   */
+  socketTimeout?: number;
+  /**
+   * How often (ms) Node enforces `headersTimeout`/`requestTimeout`. Node's default is 30000, which lets a
+   * slowloris connection live up to 30 s past its deadline. Default: half the smaller non-zero deadline,
+   * clamped to 10..1000.
+   */
+  connectionsCheckingInterval?: number;
+  /** Receives one `debug` line per malformed request (error code and status only — never request bytes). */
+  logger?: Pick<ServerLogger, 'debug'>;
+}
+
+/** The response node:http's `Server` exposes on a socket while one is in flight (used by Node's own default handler too). */
+interface SocketWithMessage {
+  _httpMessage?: { headersSent?: boolean } | null;
+}
+
+// Node's default clientError handler maps exactly these codes; everything else is a 400.
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  HPE_HEADER_OVERFLOW: 431,
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: 413,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+// The peer is gone: writing anything is pointless.
+const PEER_GONE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ETIMEDOUT']);
+
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  431: 'Request Header Fields Too Large',
+};
+
+// Precomputed once: no body (nothing to reflect or sniff), no Date/Server, explicit close.
+const RAW_REPLIES: ReadonlyMap<number, Buffer> = new Map(
+  Object.entries(REASONS).map(([status, reason]) => [
+    Number(status),
+    Buffer.from(
+      `HTTP/1.1 ${status} ${reason}\r\n` +
+        'Content-Type: text/plain; charset=utf-8\r\n' +
+        'Content-Length: 0\r\n' +
+        'X-Content-Type-Options: nosniff\r\n' +
+        'Cache-Control: no-store\r\n' +
+        'Connection: close\r\n\r\n',
+      'latin1',
+    ),
+  ]),
+);
+
+/** How long (ms) a rejected socket may linger after our reply before it is destroyed. */
+const LINGER_MS = 500;
+
+/**
+ * Maps a `clientError` code to the status of the raw reply: 431 header overflow, 413 chunk-extension
+ * overflow, 408 headers/request timeout, 400 otherwise (every C35 framing error).
+ */
+export function statusForClientError(code: string | undefined): number {
+  return (code !== undefined ? STATUS_BY_CODE[code] : undefined) ?? 400;
+}
+
+function errorCode(err: Error): string | undefined {
+  const code: unknown = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Builds the `clientError` listener. It replaces Node's default (which writes a bare status line and
+ * destroys the socket at once) to add `nosniff`/`no-store`/`Content-Length: 0`, skip the write when the
+ * peer is gone, and close with a short linger: destroying a socket with unread bytes makes the kernel send
+ * RST, which can discard our status before the peer reads it. Rejected sockets go into `rejected`.
+ */
+function clientErrorListener(
+  rejected: WeakSet<Duplex>,
+  logger: Pick<ServerLogger, 'debug'> | undefined,
+): (err: Error, socket: Duplex) => void {
+  return (err, socket) => {
+    // llhttp stays in its error state and reports every later chunk again; answer only once per socket.
+    if (rejected.has(socket)) return;
+    rejected.add(socket);
+    const code = errorCode(err);
+    const status = statusForClientError(code);
+    logger?.debug({ code, status }, 'rejected malformed or timed-out request');
+    const inFlight = (socket as Duplex & SocketWithMessage)._httpMessage;
+    // Never write into a response that has started: that would corrupt the byte stream the peer parses.
+    const canReply = socket.writable && !socket.destroyed && !(code !== undefined && PEER_GONE.has(code)) &&
+      inFlight?.headersSent !== true;
+    if (!canReply) {
+      socket.destroy();
+      return;
+    }
+    socket.end(RAW_REPLIES.get(status));
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+}
+
+/**
+ * Wraps the listener so it runs after the parser finished the bytes that completed the head.
+ *
+ * node:http emits `request` from inside the parser as soon as the head is parsed, and only afterwards
+ * reports errors llhttp finds in the same bytes — an invalid `Transfer-Encoding` (`chunked123`) is only
+ * flagged after the head callback, and a malformed chunk that arrived with the head likewise. Without
+ * this, the view of such a request would run (and its side effects happen) although the request is
+ * answered 400. One `process.nextTick` per request is the whole cost. Body errors in *later* packets
+ * still surface only as a failing body stream — inherent to streaming bodies.
+ */
+function deferredListener(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  rejected: WeakSet<Duplex>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    process.nextTick(() => {
+      if (req.socket.destroyed || rejected.has(req.socket)) return;
+      listener(req, res);
+    });
+  };
+}
+
+/** The default `connectionsCheckingInterval` for some limits; see `HardenedServerOptions`. */
+export function defaultCheckingInterval(limits: Pick<ServerLimits, 'headersTimeout' | 'requestTimeout'>): number {
+  const deadlines = [limits.headersTimeout, limits.requestTimeout].filter((ms) => ms > 0);
+  const shortest = deadlines.length > 0 ? Math.min(...deadlines) : 2000;
+  return Math.min(1000, Math.max(10, Math.floor(shortest / 2)));
+}
+
+/**
+ * Creates (does not start) a node:http server with Phial's limits and strict parsing.
+ *
+ * Constructor options (Node 20 reads these only at construction or at `listen()`): `maxHeaderSize`,
+ * `requireHostHeader: true`, `joinDuplicateHeaders: false`, `noDelay: true`, the three timeouts and
+ * `connectionsCheckingInterval`. Properties (Node 20 ignores them as constructor options):
+ * `maxRequestsPerSocket`, `maxConnections` (0 = unlimited for both), `timeout` (socket inactivity); the
+ * timeouts are set again as properties so reading them back always shows what is enforced.
+ * The lenient HTTP parser is never enabled. Malformed or timed-out requests get a raw 400/408/413/431
+ * with `Connection: close` and no body, and never reach `listener` when the error is in the bytes that
+ * completed the head (see `deferredListener`).
+ *
+ * @param listener the request listener (e.g. `app.handle`)
+ * @param limits validated with `assertServerLimits()`
+ * @throws RangeError if `limits` are invalid (see `assertServerLimits`)
+ */
+export function createHardenedServer(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  limits: ServerLimits,
+  options: HardenedServerOptions = {},
+): Server {
+  assertServerLimits(limits);
+  const rejected = new WeakSet<Duplex>();
+  const server = createServer(
+    {
+      maxHeaderSize: limits.maxHeaderSize,
+      requireHostHeader: true,
+      joinDuplicateHeaders: false,
+      keepAliveTimeout: limits.keepAliveTimeout,
+      headersTimeout: limits.headersTimeout,
+      requestTimeout: limits.requestTimeout,
+      connectionsCheckingInterval: options.connectionsCheckingInterval ?? defaultCheckingInterval(limits),
+      noDelay: true,
+    },
+    deferredListener(listener, rejected),
+  );
+  server.headersTimeout = limits.headersTimeout;
+  server.requestTimeout = limits.requestTimeout;
+  server.keepAliveTimeout = limits.keepAliveTimeout;
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  server.maxConnections = limits.maxConnections;
+  server.timeout = options.socketTimeout ?? (limits.requestTimeout > 0 ? limits.requestTimeout : 120_000);
+  server.on('clientError', clientErrorListener(rejected, options.logger));
+  return server;
+}

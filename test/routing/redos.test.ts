@@ -1,0 +1,71 @@
+// Case C01: several variables in one segment must not make matching super-linear.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { UrlMap } from '../../src/routing/index.ts';
+
+function c01Map(): UrlMap {
+  const map = new UrlMap();
+  map.add('/<a>-<b>', { endpoint: 'two' });
+  map.add('/<a>-<b>-<c>', { endpoint: 'three' });
+  map.add('/<a>-<b>-<c>.json', { endpoint: 'three_json' });
+  map.add('/<a>.<b>.<c>.<d>', { endpoint: 'four' });
+  map.add('/health', { endpoint: 'health' });
+  return map;
+}
+
+/** `/a-a-…-a/a`: matches the first segment of the rules, then fails at the end. */
+function nearMiss(n: number): string {
+  return '/a' + '-a'.repeat(n) + '/a';
+}
+
+function medianMs(fn: () => void, runs: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(runs / 2)]!;
+}
+
+test('C01: ~6 KB and ~16 KB near-miss paths are a 404 in well under 100 ms', () => {
+  const map = c01Map();
+  for (const n of [3000, 8000]) {
+    const path = nearMiss(n);
+    const start = performance.now();
+    const result = map.match(path, 'GET');
+    const elapsed = performance.now() - start;
+    assert.equal(result.kind, 'not_found', `n=${n}`);
+    assert.ok(elapsed < 100, `n=${n} took ${elapsed.toFixed(1)} ms`);
+  }
+  assert.equal(map.match('/health', 'GET').kind, 'match');
+});
+
+test('C01: the split is deterministic (first separator), so the match is what the rule says', () => {
+  const map = c01Map();
+  const r = map.match('/x-y-z', 'GET');
+  assert.ok(r.kind === 'match');
+  assert.equal(r.rule.endpoint, 'two');
+  assert.deepEqual(r.params, { a: 'x', b: 'y-z' });
+  const json = map.match('/x-y-z.json', 'GET');
+  assert.ok(json.kind === 'match');
+  assert.deepEqual(json.params, { a: 'x', b: 'y-z.json' }, 'the first registered rule wins');
+});
+
+test('C01: matching time grows at most about linearly (n=8000 vs n=1000)', () => {
+  const map = c01Map();
+  const small = nearMiss(1000);
+  const large = nearMiss(8000);
+  const repeat = (path: string) => () => {
+    for (let i = 0; i < 20; i++) map.match(path, 'GET');
+  };
+  // Warm up both sizes so the JIT state is the same for each measurement.
+  repeat(small)();
+  repeat(large)();
+  const tSmall = medianMs(repeat(small), 25);
+  const tLarge = medianMs(repeat(large), 25);
+  const ratio = tLarge / Math.max(tSmall, 0.001);
+  // 8x the input: linear gives ~8; a quadratic matcher gives ~64, cubic ~512. Generous bound.
+  assert.ok(ratio < 30, `n=1000: ${tSmall.toFixed(3)} ms, n=8000: ${tLarge.toFixed(3)} ms, ratio ${ratio.toFixed(1)}`);
+});
