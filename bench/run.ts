@@ -9,25 +9,20 @@
  * npm run bench
  * npm run bench -- --duration 3 --only phial,node-http
  */
-import { createServer } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import type { ChildProcess } from 'node:child_process';
-import type { CpuSample } from './lib/procs.ts';
-import { HOST, READY_PREFIX, ROUTES } from './lib/contract.ts';
+import { HOST, ROUTES } from './lib/contract.ts';
 import { WRK_MISSING, findAutocannon, findWrk, type LoadGenerator, type LoadSettings } from './lib/loadgen.ts';
-import { cpuModel, cpuSample, detectPinning, foreignCpuPercent, installCleanup, killAll, peakRss, spawnTracked, stop, type Pinning } from './lib/procs.ts';
+import { cpuModel, detectPinning, installCleanup, killAll, peakRss, stop, type Pinning } from './lib/procs.ts';
+import { START_TIMEOUT_MS, indent, startServer, type RunningServer } from './lib/server.ts';
+import { NOISE_WARN_PERCENT, measure, settle } from './lib/measure.ts';
 import { markdownReport, textTable, type ResultRow, type Skipped } from './lib/report.ts';
 import { verifyRoutes } from './lib/verify.ts';
 
 /** Contestants in table order; the first is the baseline for the ratio column. */
 const CONTESTANTS = ['node-http', 'fastify', 'fastify-helmet', 'hono-secure-headers', 'express-helmet', 'phial'] as const;
 const BASELINE = 'node-http';
-/** Time a server gets to print its ready line (the tsx loader compiles on first start), in ms. */
-const START_TIMEOUT_MS = 30_000;
-const SERVER_NODE_ARGS = ['--conditions=phial-source', '--import', 'tsx'];
 const DOCS_PATH = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 
 const USAGE = `usage: npm run bench -- [options]
@@ -36,6 +31,8 @@ const USAGE = `usage: npm run bench -- [options]
   --connections <n>  concurrent connections (default 50)
   --rounds <n>       run every contestant n times, interleaved, and report each route's best
                      req/s (default 1; more rounds resist a noisy machine)
+  --settle <s>       before each measurement, wait up to s seconds for other processes to go
+                     quiet (default 15; 0 = do not wait)
   --only <a,b,...>   contestants to run (${CONTESTANTS.join(', ')})
   --tool <name>      wrk (default) or autocannon
   --no-write         print the table only; do not rewrite docs/benchmarks.md
@@ -46,6 +43,7 @@ interface Options {
   readonly warmupS: number;
   readonly connections: number;
   readonly rounds: number;
+  readonly settleS: number;
   readonly only: readonly string[];
   readonly tool: 'wrk' | 'autocannon';
   readonly write: boolean;
@@ -72,6 +70,7 @@ function parseOptions(): Options {
         warmup: { type: 'string' },
         connections: { type: 'string' },
         rounds: { type: 'string' },
+        settle: { type: 'string' },
         only: { type: 'string' },
         tool: { type: 'string' },
         'no-write': { type: 'boolean' },
@@ -95,6 +94,7 @@ function parseOptions(): Options {
     warmupS: intOption('warmup', values.warmup, 2, 0, 60),
     connections: intOption('connections', values.connections, 50, 1, 10_000),
     rounds: intOption('rounds', values.rounds, 1, 1, 10),
+    settleS: intOption('settle', values.settle, 15, 0, 300),
     only: CONTESTANTS.filter((name) => only.includes(name)),
     tool,
     write: values['no-write'] !== true,
@@ -112,124 +112,6 @@ function chooseGenerator(tool: Options['tool']): LoadGenerator {
   process.stderr.write('bench: neither wrk nor autocannon is available; install wrk (sudo apt-get install -y wrk)\n');
   process.exit(1);
 }
-
-/** A free loopback port (the kernel picks one; it is released before the server binds it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-interface RunningServer {
-  readonly child: ChildProcess;
-  readonly port: number;
-  /** Last lines of the server's stdout/stderr, for error messages. */
-  readonly output: () => string;
-}
-
-/** Starts `bench/servers/<name>.ts` on CPU 0 and waits for its ready line. */
-async function startServer(name: string, pinning: Pinning): Promise<RunningServer> {
-  const port = await freePort();
-  const file = fileURLToPath(new URL(`./servers/${name}.ts`, import.meta.url));
-  const child = spawnTracked(process.execPath, [...SERVER_NODE_ARGS, file], {
-    cpu: 0,
-    pinning,
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port) },
-  });
-  let tail = '';
-  const keep = (chunk: string): void => {
-    tail = (tail + chunk).slice(-4000);
-  };
-  child.stderr?.setEncoding('utf8').on('data', keep);
-  const lines = createInterface({ input: child.stdout ?? process.stdin });
-  const server: RunningServer = { child, port, output: () => tail.trim() };
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "${READY_PREFIX}" line within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-      child.once('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`server exited before it was ready (${signal ?? `code ${code}`})`));
-      });
-      lines.on('line', (line) => {
-        keep(`${line}\n`);
-        if (line.trim() === `${READY_PREFIX} ${port}`) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-  } catch (error) {
-    await stop(child, 500);
-    const output = server.output();
-    const cause = firstErrorLine(output);
-    const message = `${error instanceof Error ? error.message : String(error)}${cause ? `: ${cause}` : ''}`;
-    throw new Error(`${message}${output ? `\n${indent(output)}` : ''}`);
-  }
-  return server;
-}
-
-/** The first line of `output` that looks like an error message (`TypeError: ...`, `Error [CODE]: ...`). */
-function firstErrorLine(output: string): string | undefined {
-  return output.split('\n').find((line) => /^\s*[A-Za-z]*Error\b.*:/.test(line))?.trim();
-}
-
-/** The first and last lines of a server's output, indented for the terminal. */
-function indent(text: string): string {
-  const lines = text.split('\n');
-  const shown = lines.length <= 20 ? lines : [...lines.slice(0, 8), '...', ...lines.slice(-8)];
-  return shown.map((line) => `    ${line}`).join('\n');
-}
-
-/** A measured run plus how much CPU other processes took meanwhile (% of one CPU). */
-interface Measurement {
-  readonly rps: number;
-  readonly p99Ms: number;
-  readonly requests: number;
-  readonly non2xx: number;
-  readonly errors: number;
-  readonly foreignCpu: number | undefined;
-}
-
-/**
- * Runs the load generator against `url` for `seconds` while sampling machine CPU, so that a run
- * disturbed by other processes (a shared or busy machine) is flagged instead of silently reported.
- */
-async function measure(
-  generator: LoadGenerator,
-  server: RunningServer,
-  url: string,
-  seconds: number,
-  settings: LoadSettings,
-): Promise<Measurement> {
-  let loadPid: number | undefined;
-  const pids = (): number[] =>
-    [server.child.pid, loadPid, process.pid].filter((pid): pid is number => pid !== undefined);
-  const margin = seconds >= 2 ? 500 : 200;
-  let first: Promise<CpuSample | undefined> | undefined;
-  let last: Promise<CpuSample | undefined> | undefined;
-  const t1 = setTimeout(() => (first = cpuSample(pids())), margin);
-  const t2 = setTimeout(() => (last = cpuSample(pids())), seconds * 1000 - margin);
-  try {
-    const result = await generator.run(url, seconds, settings, (pid) => (loadPid = pid));
-    const [a, b] = await Promise.all([first, last]);
-    return { ...result, foreignCpu: a && b ? foreignCpuPercent(a, b) : undefined };
-  } finally {
-    clearTimeout(t1);
-    clearTimeout(t2);
-  }
-}
-
-/** Other processes above this share of one CPU during a measurement get a warning, in %. */
-const NOISE_WARN_PERCENT = 10;
 
 function log(message: string): void {
   process.stdout.write(`${message}\n`);
@@ -262,6 +144,7 @@ async function runContestant(
     for (const check of checks) {
       const url = `http://${HOST}:${server.port}${check.route.path}`;
       if (options.warmupS > 0) await generator.run(url, options.warmupS, settings);
+      if (options.settleS > 0) await settle(server, options.settleS, log);
       const result = await measure(generator, server, url, options.durationS, settings);
       if (server.child.exitCode !== null || server.child.signalCode !== null) {
         throw new Error(`server died during ${check.route.label}\n${indent(server.output())}`);
@@ -303,8 +186,8 @@ async function main(): Promise<void> {
 
   const perRouteS = options.warmupS + options.durationS;
   const runs = options.only.length * options.rounds;
-  const estimateS = runs * (ROUTES.length * perRouteS + 3);
-  const limitS = runs * (START_TIMEOUT_MS / 1000 + 10 + ROUTES.length * (perRouteS + 32)) + 30;
+  const estimateS = runs * (ROUTES.length * (perRouteS + (options.settleS > 0 ? 1 : 0)) + 3);
+  const limitS = runs * (START_TIMEOUT_MS / 1000 + 10 + ROUTES.length * (perRouteS + options.settleS + 33)) + 30;
   const deadline = setTimeout(() => {
     process.stderr.write(`\nbench: run exceeded its ${limitS} s limit; stopping everything\n`);
     killAll();

@@ -121,7 +121,7 @@ export async function cpuModel(): Promise<string> {
 
 /** CPU time counters at one instant, in clock ticks. */
 export interface CpuSample {
-  /** Busy ticks over all CPUs (user, nice, system, irq, softirq, steal). */
+  /** Busy ticks over all CPUs (user, nice, system, steal). */
   readonly busy: number;
   /** utime + stime of each watched pid (0 once a pid is gone). */
   readonly perPid: ReadonlyMap<number, number>;
@@ -135,7 +135,8 @@ export async function cpuSample(pids: readonly number[]): Promise<CpuSample | un
     const stat = await readFile('/proc/stat', 'utf8');
     const fields = /^cpu\s+(.+)$/m.exec(stat)?.[1]?.trim().split(/\s+/).map(Number);
     if (!fields || fields.length < 8) return undefined;
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+    // irq/softirq are left out: on loopback they are mostly our own server's and wrk's traffic.
+    const [user = 0, nice = 0, system = 0, , , , , steal = 0] = fields;
     const perPid = new Map<number, number>();
     for (const pid of pids) {
       try {
@@ -146,7 +147,7 @@ export async function cpuSample(pids: readonly number[]): Promise<CpuSample | un
         perPid.set(pid, 0);
       }
     }
-    return { busy: user + nice + system + irq + softirq + steal, perPid, at: Date.now() };
+    return { busy: user + nice + system + steal, perPid, at: Date.now() };
   } catch {
     return undefined;
   }

@@ -4,57 +4,65 @@
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Blueprint, Phial, NotFound, abort } from 'phial';
+import { Blueprint, Phial, NotFound, abort, type PhialAppOptions } from 'phial';
 import { openDatabase } from './db.ts';
 
-export const app = new Phial({ name: 'notes', rootPath: dirname(fileURLToPath(import.meta.url)) });
+/**
+ * Builds the app (Flask's application-factory pattern): `phial run` calls it; tests call it with a
+ * temporary instance folder.
+ */
+export async function createApp(options: PhialAppOptions = {}): Promise<Phial> {
+  const app = new Phial({ name: 'notes', rootPath: dirname(fileURLToPath(import.meta.url)), ...options });
 
-const db = await openDatabase(app.config.instancePath);
-app.onShutdown(() => db.destroy());
+  const db = await openDatabase(app.config.instancePath);
+  app.onShutdown(() => db.destroy());
 
-/** HTML pages. */
-const pages = new Blueprint('pages');
+  /** HTML pages. */
+  const pages = new Blueprint('pages');
 
-pages.get('/', async function index() {
-  const latest = await db.selectFrom('notes').selectAll().orderBy('id', 'desc').limit(3).execute();
-  return app.render('index.html', { latest });
-});
+  pages.get('/', async function index() {
+    const latest = await db.selectFrom('notes').selectAll().orderBy('id', 'desc').limit(3).execute();
+    return app.render('index.html', { latest });
+  });
 
-pages.get('/notes', async function notes() {
-  const all = await db.selectFrom('notes').selectAll().orderBy('id').execute();
-  return app.render('notes/list.html', { notes: all });
-});
+  pages.get('/notes', async function notes() {
+    const all = await db.selectFrom('notes').selectAll().orderBy('id').execute();
+    return app.render('notes/list.html', { notes: all });
+  });
 
-pages.get('/notes/<int:id>', async function note(req) {
-  const found = await db.selectFrom('notes').selectAll().where('id', '=', req.params.id).executeTakeFirst();
-  if (!found) abort(404, 'There is no note with that number.');
-  return app.render('notes/show.html', { note: found });
-});
+  pages.get('/notes/<int:id>', async function note(req) {
+    const found = await db.selectFrom('notes').selectAll().where('id', '=', req.params.id).executeTakeFirst();
+    if (!found) abort(404, 'There is no note with that number.');
+    return app.render('notes/show.html', { note: found });
+  });
 
-pages.get('/about', function about() {
-  return app.render('about.html', { headers: app.describeSecurityHeaders() });
-});
+  pages.get('/about', function about() {
+    return app.render('about.html', { headers: app.describeSecurityHeaders() });
+  });
 
-/** JSON API. */
-const api = new Blueprint('api', { urlPrefix: '/api' });
+  /** JSON API. */
+  const api = new Blueprint('api', { urlPrefix: '/api' });
 
-api.get('/notes', async function notes() {
-  return db.selectFrom('notes').selectAll().orderBy('id').execute();
-});
+  api.get('/notes', async function notes() {
+    return db.selectFrom('notes').selectAll().orderBy('id').execute();
+  });
 
-api.get('/notes/<int:id>', async function note(req) {
-  const found = await db.selectFrom('notes').selectAll().where('id', '=', req.params.id).executeTakeFirst();
-  if (!found) throw new NotFound('There is no note with that number.');
-  return found;
-});
+  api.get('/notes/<int:id>', async function note(req) {
+    const found = await db.selectFrom('notes').selectAll().where('id', '=', req.params.id).executeTakeFirst();
+    if (!found) throw new NotFound('There is no note with that number.');
+    return found;
+  });
 
-api.errorHandler(404, (err: NotFound) => [{ error: { status: 404, message: err.description } }, 404]);
+  api.errorHandler(404, (err: NotFound) => [{ error: { status: 404, message: err.description } }, 404]);
 
-app.registerBlueprint(pages);
-app.registerBlueprint(api);
+  app.registerBlueprint(pages);
+  app.registerBlueprint(api);
 
-app.get('/healthz', function healthz() {
-  return { status: 'ok' };
-});
+  app.get('/healthz', function healthz() {
+    return { status: 'ok' };
+  });
 
-app.errorHandler(404, (err: NotFound) => [app.render('error.html', { code: 404, title: 'Not found', message: err.description }), 404]);
+  app.errorHandler(404, (err: NotFound) => [app.render('error.html', { code: 404, title: 'Not found', message: err.description }), 404]);
+
+  return app;
+}

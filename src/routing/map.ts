@@ -7,7 +7,7 @@ import { BuildError, appendQuery, compileBuilder } from './build.ts';
 import type { PathBuilder } from './build.ts';
 import { defaultConverters } from './converters.ts';
 import type { ConverterFactory } from './converters.ts';
-import { canonicalPath } from './path.ts';
+import { SPLIT_INVALID, SPLIT_REDIRECT, SPLIT_TRAILING, canonicalLocation, splitPath } from './path.ts';
 import { RuleError, parseRule } from './rule.ts';
 import { SLASH_REDIRECT, TrieNode, Walk, insert, segmentKey, walk } from './trie.ts';
 
@@ -84,7 +84,7 @@ const METHOD = /^[A-Z][A-Z0-9_-]*$/;
  *
  * Matching, for a raw path and a method:
  * 1. a path that is exactly the encoded form of a static rule is looked up in one Map;
- * 2. otherwise the path is canonicalised ({@link canonicalPath}): malformed → `invalid` (400),
+ * 2. otherwise the path is canonicalised (`canonicalPath` in `path.ts`): malformed → `invalid` (400),
  *    non-canonical (`//`, `.`/`..` segments) → `redirect` (308) to the canonical path;
  * 3. the trie gives the first rule, in priority order, that matches the path and accepts the
  *    method. Priority is decided segment by segment: static text, then converters in the order
@@ -113,6 +113,8 @@ export class UrlMap<D = unknown> {
   readonly #strictSlashes: boolean;
   readonly #converters: ReadonlyMap<string, ConverterFactory>;
   readonly #root = new TrieNode<Entry<D>>();
+  /** Scratch state reused by every match, so the hot path allocates only its result. */
+  readonly #walk = new Walk<Entry<D>>();
   readonly #entries: Entry<D>[] = [];
   /** Encoded path of each static rule → its entries, for the lookup that skips decoding. */
   readonly #staticPaths = new Map<string, Entry<D>[]>();
@@ -177,7 +179,7 @@ export class UrlMap<D = unknown> {
       rule,
       endpoint,
       methods: Object.freeze([...methods].sort()),
-      variables: parsed.variables,
+      variables: Object.freeze([...parsed.variables]),
       strictSlashes,
       data: options.data as D,
     });
@@ -221,16 +223,28 @@ export class UrlMap<D = unknown> {
         if (e.methods.has(method)) return { kind: 'match', rule: e.info, params: {}, data: e.info.data };
       }
     }
-    const canonical = canonicalPath(path);
-    if (!canonical.ok) return canonical.invalid ? INVALID : { kind: 'redirect', location: canonical.redirect };
-    const w = new Walk<Entry<D>>(canonical.segments, canonical.trailingSlash, method, false);
-    const found = walk(w, this.#root, 0);
+    const shared = this.#walk;
+    const w = shared.busy ? new Walk<Entry<D>>() : shared;
+    w.reset(method, false);
+    const status = splitPath(path, w);
+    if (status === SPLIT_INVALID) return INVALID;
+    if (status === SPLIT_REDIRECT) return { kind: 'redirect', location: canonicalLocation(path) };
+    w.trailingSlash = status === SPLIT_TRAILING;
+    w.busy = true;
+    let found: Entry<D> | typeof SLASH_REDIRECT | null;
+    try {
+      found = walk(w, this.#root, 0);
+    } finally {
+      w.busy = false;
+    }
     if (found === SLASH_REDIRECT) {
       return { kind: 'redirect', location: (path.includes('\\') ? path.replaceAll('\\', '%5C') : path) + '/' };
     }
     if (found !== null) {
       if (method === 'OPTIONS' && !found.hasOptions) {
-        const all = new Walk<Entry<D>>(canonical.segments, canonical.trailingSlash, method, true);
+        const all = new Walk<Entry<D>>().reset(method, true);
+        splitPath(path, all);
+        all.trailingSlash = w.trailingSlash;
         walk(all, this.#root, 0);
         return { kind: 'options', allowed: allowList(all.recorded ?? [found]) };
       }
@@ -249,8 +263,9 @@ export class UrlMap<D = unknown> {
    *
    * The endpoint's rules are tried in registration order, skipping rules that do not accept
    * `method` when given, rules missing a variable (`undefined` and `null` count as missing, as in
-   * Werkzeug) and rules whose converters refuse a value. Values that are not variables of the chosen rule become the query
-   * string (URLSearchParams encoding: `q: 'x y'` → `?q=x+y`; arrays repeat the key).
+   * Werkzeug) and rules whose converters refuse a value. Values that are not variables of the
+   * chosen rule become the query string (URLSearchParams encoding: `q: 'x y'` → `?q=x+y`;
+   * arrays repeat the key).
    *
    * @param endpoint - The endpoint given to `add`.
    * @param values - Variables and query values.

@@ -16,6 +16,7 @@
  */
 import { NO_MATCH } from './converter.ts';
 import type { Converter } from './converter.ts';
+import type { SegmentBuffer } from './path.ts';
 import type { RulePart, RuleSegment, StaticPart } from './rule.ts';
 
 /** What the trie needs to know about a rule ending at a node. */
@@ -103,19 +104,34 @@ export function segmentKey(parts: readonly RulePart[], withNames = true): string
 /** Returned by {@link walk} when the path matches a strict-slash rule once `/` is appended. */
 export const SLASH_REDIRECT: unique symbol = Symbol('phial.routing.SLASH_REDIRECT');
 
-/** The state of one walk; values are pushed in rule order and popped on backtracking. */
-export class Walk<E extends Terminal> {
+/**
+ * The state of one walk. `UrlMap` reuses one instance across requests (matching is synchronous;
+ * `busy` catches re-entry from a converter), so arrays are filled by index up to a count instead
+ * of being reallocated: entries past the count are stale.
+ */
+export class Walk<E extends Terminal> implements SegmentBuffer {
+  readonly segments: string[] = [];
+  count = 0;
+  plain = true;
   readonly values: unknown[] = [];
+  valueCount = 0;
+  trailingSlash = false;
+  method = '';
+  /** Record every rule matching the path and never stop early (for OPTIONS' Allow list). */
+  collectAll = false;
   /** Rules that matched the path but not the method (or all, with `collectAll`). */
   recorded: E[] | null = null;
+  busy = false;
 
-  constructor(
-    readonly segments: readonly string[],
-    readonly trailingSlash: boolean,
-    readonly method: string,
-    /** Record every rule matching the path and never stop early (for OPTIONS' Allow list). */
-    readonly collectAll: boolean,
-  ) {}
+  reset(method: string, collectAll: boolean): this {
+    this.count = 0;
+    this.valueCount = 0;
+    this.trailingSlash = false;
+    this.method = method;
+    this.collectAll = collectAll;
+    this.recorded = null;
+    return this;
+  }
 }
 
 /**
@@ -123,8 +139,9 @@ export class Walk<E extends Terminal> {
  * the method (OPTIONS is accepted by every rule: Flask answers it automatically).
  */
 export function walk<E extends Terminal>(w: Walk<E>, node: TrieNode<E>, i: number): E | typeof SLASH_REDIRECT | null {
+  const count = w.count;
+  if (i === count) return terminal(w, node);
   const segments = w.segments;
-  if (i === segments.length) return terminal(w, node);
   const segment = segments[i]!;
   if (node.static !== null) {
     const child = node.static.get(segment);
@@ -135,41 +152,40 @@ export function walk<E extends Terminal>(w: Walk<E>, node: TrieNode<E>, i: numbe
   }
   const dynamic = node.dynamic;
   const paths = node.paths;
-  if ((dynamic.length === 0 && paths.length === 0) || !isPlain(segment)) return null;
-  const values = w.values;
-  const mark = values.length;
+  if ((dynamic.length === 0 && paths.length === 0) || (!w.plain && !isPlain(segment))) return null;
+  const mark = w.valueCount;
   for (let k = 0; k < dynamic.length; k++) {
     const edge = dynamic[k]!;
     if (edge.converter !== null) {
       const value = edge.converter.toValue(segment);
       if (value === NO_MATCH) continue;
-      values.push(value);
-    } else if (!matchParts(segment, edge.parts, values)) {
-      values.length = mark;
+      w.values[w.valueCount++] = value;
+    } else if (!matchParts(segment, edge.parts, w)) {
+      w.valueCount = mark;
       continue;
     }
     const found = walk(w, edge.node, i + 1);
     if (found !== null) return found;
-    values.length = mark;
+    w.valueCount = mark;
   }
   for (let k = 0; k < paths.length; k++) {
     const edge = paths[k]!;
     for (const tail of edge.tails) {
-      const end = segments.length - tail;
+      const end = count - tail;
       if (end <= i) continue;
       let text = segment;
       let plain = true;
       for (let s = i + 1; s < end && plain; s++) {
-        plain = isPlain(segments[s]!);
+        plain = w.plain || isPlain(segments[s]!);
         text += '/' + segments[s]!;
       }
       if (!plain) continue;
       const value = edge.converter.toValue(text);
       if (value === NO_MATCH) continue;
-      values.push(value);
+      w.values[w.valueCount++] = value;
       const found = walk(w, edge.node, end);
       if (found !== null) return found;
-      values.length = mark;
+      w.valueCount = mark;
     }
   }
   return null;
@@ -178,7 +194,7 @@ export function walk<E extends Terminal>(w: Walk<E>, node: TrieNode<E>, i: numbe
 /** Werkzeug's end-of-path checks: exact rules, then the trailing-slash alternative. */
 function terminal<E extends Terminal>(w: Walk<E>, node: TrieNode<E>): E | typeof SLASH_REDIRECT | null {
   if (!w.trailingSlash) {
-    for (const e of node.exact) if (accepts(w, e)) return e;
+    for (let k = 0; k < node.exact.length; k++) if (accepts(w, node.exact[k]!)) return node.exact[k]!;
     for (const e of node.slash) {
       if (!e.strictSlashes) {
         if (accepts(w, e)) return e;
@@ -210,7 +226,7 @@ function isPlain(segment: string): boolean {
  * static text after it (at least one character in); the last variable takes the rest, up to the
  * final static suffix if there is one. Variables are never empty.
  */
-export function matchParts(segment: string, parts: readonly RulePart[], values: unknown[]): boolean {
+function matchParts<E extends Terminal>(segment: string, parts: readonly RulePart[], w: Walk<E>): boolean {
   let pos = 0;
   const last = parts.length - 1;
   for (let k = 0; k <= last; k++) {
@@ -228,7 +244,7 @@ export function matchParts(segment: string, parts: readonly RulePart[], values: 
     if (end <= pos) return false;
     const value = part.converter.toValue(segment.slice(pos, end));
     if (value === NO_MATCH) return false;
-    values.push(value);
+    w.values[w.valueCount++] = value;
     pos = end;
   }
   return pos === segment.length;

@@ -25,7 +25,7 @@ export interface RunWorkersOptions {
   start: () => Promise<void>;
   /**
    * The workers' drain budget (ms, `ServerLimits.shutdownTimeout`); the primary SIGKILLs workers still
-   * alive this long + 10 s after a shutdown request and exits 1. Default 25000.
+   * alive this long + 10 s after a shutdown request and exits 1. Default 10000.
    */
   shutdownTimeout?: number;
   /** Crash-loop policy: give up (exit 1) after more than `maxDeaths` unexpected deaths within `windowMs` ms. Default 10 in 10000 ms. */
@@ -48,7 +48,7 @@ async function runWorker(opts: RunWorkersOptions): Promise<void> {
   try {
     await opts.start();
   } catch (err) {
-    opts.logger.error({ err, pid: process.pid }, 'worker failed to start');
+    opts.logger.error({ err }, 'worker failed to start');
     process.exit(1);
   }
 }
@@ -74,7 +74,7 @@ export async function runWorkers(n: number, opts: RunWorkersOptions): Promise<vo
 
   const { logger } = opts;
   const crashLoop = opts.crashLoop ?? { maxDeaths: 10, windowMs: 10_000 };
-  const shutdownTimeout = opts.shutdownTimeout ?? 25_000;
+  const shutdownTimeout = opts.shutdownTimeout ?? 10_000;
   const ready = new Set<number>(); // worker ids that reported ready
   const deaths: number[] = []; // timestamps (ms) of unexpected deaths
   const restarts = new Set<NodeJS.Timeout>();
@@ -102,7 +102,7 @@ export async function runWorkers(n: number, opts: RunWorkersOptions): Promise<vo
     worker.on('message', (message: unknown) => {
       if (!isIpcMessage(message, READY_MESSAGE) || ready.has(worker.id)) return;
       ready.add(worker.id);
-      logger.info({ pid: worker.process.pid, worker: worker.id }, 'worker ready');
+      logger.info({ workerPid: worker.process.pid, worker: worker.id }, 'worker ready');
       if (initial && --initialPending === 0) resolveAllReady();
     });
   };
@@ -113,14 +113,14 @@ export async function runWorkers(n: number, opts: RunWorkersOptions): Promise<vo
     stopCode = code;
     for (const timer of restarts) clearTimeout(timer);
     restarts.clear();
-    logger.info({ reason, workers: liveWorkers().length, pid: process.pid }, 'stopping workers');
+    logger.info({ reason, workers: liveWorkers().length }, 'stopping workers');
     for (const worker of liveWorkers()) {
       // A worker that is not ready may not listen for the IPC request yet; a signal ends it either way.
       if (ready.has(worker.id) && worker.isConnected()) worker.send(SHUTDOWN_MESSAGE);
       else worker.process.kill('SIGTERM');
     }
     setTimeout(() => {
-      logger.error({ pid: process.pid }, 'workers did not stop in time; killing them');
+      logger.error({ shutdownTimeoutMs: shutdownTimeout }, 'workers did not stop in time; killing them');
       for (const worker of liveWorkers()) worker.process.kill('SIGKILL');
       exit(1);
     }, shutdownTimeout + STOP_GRACE_MS);
@@ -129,7 +129,7 @@ export async function runWorkers(n: number, opts: RunWorkersOptions): Promise<vo
 
   cluster.on('exit', (worker, code, signal) => {
     const wasReady = ready.delete(worker.id);
-    const info = { pid: worker.process.pid, worker: worker.id, code, signal };
+    const info = { workerPid: worker.process.pid, worker: worker.id, code, signal };
     if (stopping) {
       const clean = code === 0 || signal === 'SIGTERM' || signal === 'SIGINT';
       if (!clean) stopCode = 1;
@@ -162,7 +162,7 @@ export async function runWorkers(n: number, opts: RunWorkersOptions): Promise<vo
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
     if (signals > 1) {
-      logger.warn({ signal, pid: process.pid }, 'second signal; killing workers');
+      logger.warn({ signal }, 'second signal; killing workers');
       for (const worker of liveWorkers()) worker.process.kill('SIGKILL');
       exit(1);
       return;
@@ -172,7 +172,7 @@ export async function runWorkers(n: number, opts: RunWorkersOptions): Promise<vo
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  logger.info({ workers: n, pid: process.pid }, 'starting workers');
+  logger.info({ workers: n }, 'starting workers');
   for (let i = 0; i < n; i += 1) fork(true);
   return allReady;
 }

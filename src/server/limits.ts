@@ -31,10 +31,8 @@ export interface ServerLimits {
 }
 
 /**
- * Defaults used when a caller has no config at hand (tests, hand-built apps). The authoritative defaults
- * are those of `src/config.ts`; these mirror a conservative reading of security.md §5:
- * a bounded whole-request deadline (Node's own is 300 s), 16 KiB heads (Node's default), and a shutdown
- * budget below Kubernetes' 30 s `terminationGracePeriodSeconds`.
+ * Defaults for callers without a config at hand (tests, hand-built apps): the same values as
+ * `DEFAULT_SERVER_LIMITS` in `src/config.ts`, which is authoritative and explains each choice.
  */
 export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   headersTimeout: 20_000,
@@ -43,7 +41,7 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxHeaderSize: 16_384,
   maxRequestsPerSocket: 1_000,
   maxConnections: 10_000,
-  shutdownTimeout: 25_000,
+  shutdownTimeout: 10_000,
 });
 
 const KEYS = [

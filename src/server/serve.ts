@@ -38,7 +38,7 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
  * 4. `app.runShutdownHooks()` runs, then — only in the signal case — the process exits 0 (1 if the hooks
  *    rejected; a second signal exits 1 immediately).
  *
- * Logs `listening` ({ url, pid }) at info, the cut requests at warn, and `server closed` at info.
+ * Logs `listening` ({ url }) at info, the cut requests at warn, and `server closed` at info.
  *
  * @returns once listening
  * @throws RangeError for invalid limits; rejects with the listen error (`EADDRINUSE`, `EACCES`, …).
@@ -100,7 +100,7 @@ export async function serve(app: ServableApp, opts: ServeOptions): Promise<Runni
     } finally {
       unregisterShutdownTarget(target);
     }
-    logger.info({ url: running.url, pid: process.pid }, 'server closed');
+    logger.info({ url: running.url }, 'server closed');
   };
 
   const host = address.address;
@@ -113,7 +113,7 @@ export async function serve(app: ServableApp, opts: ServeOptions): Promise<Runni
   const target: ShutdownTarget = { logger, shutdownTimeout: limits.shutdownTimeout, close: running.close };
   if (opts.handleSignals !== false) registerShutdownTarget(target);
 
-  logger.info({ url: running.url, pid: process.pid }, 'listening');
+  logger.info({ url: running.url }, 'listening');
   opts.onListening?.(running);
   // Lets a runWorkers() primary tell a crash at startup from one in service.
   if (cluster.isWorker) process.send?.(READY_MESSAGE);

@@ -62,17 +62,17 @@ function beginShutdown(reason: string): void {
   shuttingDown = true;
   const all = [...targets];
   const logger = anyLogger();
-  logger?.info({ reason, pid: process.pid }, 'shutting down');
+  logger?.info({ reason }, 'shutting down');
   const longest = Math.max(0, ...all.map((t) => t.shutdownTimeout));
   // Ref'd on purpose: if a shutdown hook never settles, this is what ends the process.
   setTimeout(() => {
-    logger?.error({ pid: process.pid, deadlineMs: longest + HOOKS_GRACE_MS }, 'shutdown did not finish in time; exiting');
+    logger?.error({ deadlineMs: longest + HOOKS_GRACE_MS }, 'shutdown did not finish in time; exiting');
     exitAfterFlush(1, logger);
   }, longest + HOOKS_GRACE_MS);
   void Promise.allSettled(all.map((t) => t.close())).then((results) => {
     const failed = results.filter((r) => r.status === 'rejected').length;
-    if (failed > 0) logger?.error({ pid: process.pid, failed }, 'shutdown finished with errors');
-    else logger?.info({ pid: process.pid }, 'shutdown complete');
+    if (failed > 0) logger?.error({ failed }, 'shutdown finished with errors');
+    else logger?.info({}, 'shutdown complete');
     exitAfterFlush(failed > 0 ? 1 : 0, logger);
   });
 }
@@ -81,7 +81,7 @@ function onSignal(signal: NodeJS.Signals): void {
   signalsSeen += 1;
   if (signalsSeen > 1) {
     const logger = anyLogger();
-    logger?.warn({ signal, pid: process.pid }, 'second signal during shutdown; forcing exit');
+    logger?.warn({ signal }, 'second signal during shutdown; forcing exit');
     exitAfterFlush(1, logger);
     return;
   }

@@ -69,3 +69,19 @@ test('C01: matching time grows at most about linearly (n=8000 vs n=1000)', () =>
   // 8x the input: linear gives ~8; a quadratic matcher gives ~64, cubic ~512. Generous bound.
   assert.ok(ratio < 30, `n=1000: ${tSmall.toFixed(3)} ms, n=8000: ${tLarge.toFixed(3)} ms, ratio ${ratio.toFixed(1)}`);
 });
+
+test('a path with thousands of segments is matched without deep recursion or slowdown', () => {
+  const map = new UrlMap();
+  map.add('/static/<path:f>', { endpoint: 'static' });
+  map.add('/files/<path:p>/edit', { endpoint: 'edit' });
+  map.add('/<a>/<b>/<c>', { endpoint: 'three' });
+  const many = 'a/'.repeat(8000) + 'z';
+  const start = performance.now();
+  const r = map.match('/static/' + many, 'GET');
+  assert.ok(r.kind === 'match');
+  assert.equal((r.params.f as string).length, many.length);
+  assert.equal(map.match('/files/' + many + '/edit', 'GET').kind, 'match');
+  assert.equal(map.match('/files/' + many + '/nope', 'GET').kind, 'not_found');
+  assert.equal(map.match('/x/' + many, 'GET').kind, 'not_found');
+  assert.ok(performance.now() - start < 100);
+});

@@ -11,7 +11,7 @@ declare module '../../src/routing/params.ts' {
 }
 
 // Built-in converters.
-expectTypeOf<RouteParams<'/users/<int:id>/files/<path:p>'>>().toEqualTypeOf<{ id: string; p: string }>();
+expectTypeOf<RouteParams<'/users/<int:id>/files/<path:p>'>>().toEqualTypeOf<{ id: number; p: string }>();
 expectTypeOf<RouteParams<'/u/<uuid:u>'>>().toEqualTypeOf<{ u: string }>();
 expectTypeOf<RouteParams<'/p/<float(signed=true):x>'>>().toEqualTypeOf<{ x: number }>();
 expectTypeOf<RouteParams<'/<name>'>>().toEqualTypeOf<{ name: string }>();
@@ -29,7 +29,7 @@ expectTypeOf<RouteParams<'/'>>().toEqualTypeOf<Record<never, never>>();
 expectTypeOf<RouteParams<string>>().toEqualTypeOf<Record<string, unknown>>();
 
 // any(...): a union of items when they are plain words or simply quoted, else string.
-expectTypeOf<RouteParams<'/<any(about,help):page>'>>().toEqualTypeOf<{ page: string }>();
+expectTypeOf<RouteParams<'/<any(about,help):page>'>>().toEqualTypeOf<{ page: 'about' | 'help' }>();
 expectTypeOf<RouteParams<'/<any(about, help, "contact"):page>'>>().toEqualTypeOf<{ page: 'about' | 'help' | 'contact' }>();
 expectTypeOf<RouteParams<"/<any('a:b', c):page>">>().toEqualTypeOf<{ page: 'a:b' | 'c' }>();
 expectTypeOf<RouteParams<'/<any(about, "foo,bar"):page>'>>().toEqualTypeOf<{ page: string }>();
