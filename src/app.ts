@@ -105,10 +105,10 @@ export class Phial extends Scaffold {
     super(options.name ?? 'app');
     this.config = loadConfig(options);
     this.logger = options.logger ?? pino({ name: this.config.name, level: this.config.logLevel });
-    const self = this;
+    const config = this.config;
     this.requestHost = {
-      get maxContentLength() { return self.config.maxContentLength; },
-      urlFor: (endpoint, values, opts) => self.urlFor(endpoint, values, opts),
+      get maxContentLength() { return config.maxContentLength; },
+      urlFor: (endpoint, values, opts) => this.urlFor(endpoint, values, opts),
     };
   }
 

@@ -10,7 +10,6 @@
  */
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// eslint-disable-next-line no-control-regex
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** Thrown when a header name or value would be unsafe to write. */

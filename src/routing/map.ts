@@ -255,6 +255,16 @@ export class UrlMap<D = unknown> {
       return { kind: 'match', rule: found.info, params, data: found.info.data };
     }
     if (w.recorded !== null) return { kind: 'method_not_allowed', allowed: allowList(w.recorded) };
+    // Werkzeug redirects `/items` to the strict rule `/items/` whatever the method (308 keeps it),
+    // so a method the rule lacks answers 405 at the canonical URL rather than 404 here.
+    if (this.#strictSlashes && !w.trailingSlash && path.length > 1) {
+      const slashed = this.match(path + '/', method);
+      if (slashed.kind === 'match' || slashed.kind === 'method_not_allowed' || slashed.kind === 'options') {
+        return slashed.kind === 'match' && !slashed.rule.strictSlashes
+          ? NOT_FOUND
+          : { kind: 'redirect', location: (path.includes('\\') ? path.replaceAll('\\', '%5C') : path) + '/' };
+      }
+    }
     return NOT_FOUND;
   }
 
