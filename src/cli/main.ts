@@ -5,7 +5,7 @@
  * @module
  */
 import { readFileSync, realpathSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { runWorkers } from '../server/cluster.ts';
 import { serve } from '../server/serve.ts';
 import type { RunningServer } from '../server/types.ts';
@@ -50,7 +50,8 @@ function report(err: unknown, io: CliIO): number {
     return 2;
   }
   if (typeof code === 'string' && code.startsWith('PHIAL_E_')) {
-    io.stderr.write(`phial: error: ${oneLine(e.message)} (${code})\n`);
+    const message = oneLine(e.message);
+    io.stderr.write(`phial: error: ${message.includes(code) ? message : `${message} (${code})`}\n`);
     return 2;
   }
   if (e instanceof RangeError && /^(server limit|workers must)/.test(e.message)) {
@@ -157,7 +158,7 @@ function isEntryPoint(): boolean {
   const script = process.argv[1];
   if (script === undefined) return false;
   try {
-    return pathToFileURL(realpathSync(script)).href === import.meta.url || realpathSync(script) === fileURLToPath(import.meta.url);
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
   } catch {
     return false;
   }

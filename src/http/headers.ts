@@ -86,6 +86,21 @@ export class ResponseHeaders {
   }
 
   has(name: string): boolean { return this.map.has(name.toLowerCase()); }
+
+  /** @internal Whether any stored name is in `names` (lower-case). */
+  hasAnyOf(names: ReadonlySet<string>): boolean {
+    for (const k of this.map.keys()) if (names.has(k)) return true;
+    return false;
+  }
+
+  /**
+   * @internal Sets a header the framework built from constants (no validation: the value is
+   * known to be safe). Never call it with request data.
+   */
+  setTrusted(lowerName: string, value: string): this {
+    this.map.set(lowerName, value);
+    return this;
+  }
   delete(name: string): boolean { return this.map.delete(name.toLowerCase()); }
   get size(): number { return this.map.size; }
 

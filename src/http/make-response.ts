@@ -17,13 +17,21 @@ import type { ViewBody, ViewReturn } from '../types.ts';
 export type TemplateRenderer = (t: TemplateResult) => Promise<string>;
 
 const HTML = 'text/html; charset=utf-8';
+const OCTETS = 'application/octet-stream';
+const JSON_TYPE = 'application/json';
+
+function typed(body: string | Uint8Array | Readable, contentType: string): Response {
+  const res = new Response(body);
+  res.headers.setTrusted('content-type', contentType);
+  return res;
+}
 
 /**
  * Converts a view's return value.
  * @throws {TypeError} for undefined/null or a value of no known shape (becomes a 500)
  */
 export async function makeResponse(rv: ViewReturn, render: TemplateRenderer): Promise<Response> {
-  if (typeof rv === 'string') return new Response(rv, { headers: { 'content-type': HTML } });
+  if (typeof rv === 'string') return typed(rv, HTML);
   if (rv instanceof Response) return rv;
   if (Array.isArray(rv) && isTuple(rv)) {
     const [body, a, b] = rv as unknown as readonly [ViewBody, unknown, unknown];
@@ -41,20 +49,16 @@ export async function makeResponse(rv: ViewReturn, render: TemplateRenderer): Pr
 }
 
 async function bodyToResponse(body: ViewBody, render: TemplateRenderer): Promise<Response> {
-  if (typeof body === 'string') return new Response(body, { headers: { 'content-type': HTML } });
+  if (typeof body === 'string') return typed(body, HTML);
   if (body instanceof Response) return body;
   if (body === undefined || body === null) {
     throw new TypeError('The view did not return a valid response: it returned ' + String(body) + '. Return a string, object, Response or tuple.');
   }
-  if (body instanceof TemplateResult) return new Response(await render(body), { headers: { 'content-type': HTML } });
-  if (body instanceof Uint8Array) return new Response(body, { headers: { 'content-type': 'application/octet-stream' } });
-  if (body instanceof Readable) return new Response(body, { headers: { 'content-type': 'application/octet-stream' } });
-  if (typeof body === 'object' && isAsyncIterable(body) && !Array.isArray(body)) {
-    return new Response(Readable.from(body), { headers: { 'content-type': 'application/octet-stream' } });
-  }
-  if (typeof body === 'object') {
-    return new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } });
-  }
+  if (body instanceof TemplateResult) return typed(await render(body), HTML);
+  if (body instanceof Uint8Array) return typed(body, OCTETS);
+  if (body instanceof Readable) return typed(body, OCTETS);
+  if (typeof body === 'object' && isAsyncIterable(body) && !Array.isArray(body)) return typed(Readable.from(body), OCTETS);
+  if (typeof body === 'object') return typed(JSON.stringify(body), JSON_TYPE);
   throw new TypeError(`The view returned a value of type ${typeof body}, which is not a response.`);
 }
 

@@ -43,10 +43,7 @@ export async function writeResponse(
   securityNames: Set<string>,
 ): Promise<void> {
   const rh = response.headers;
-  let overrides = false;
-  for (const [name] of rh) {
-    if (securityNames.has(name)) { overrides = true; break; }
-  }
+  const overrides = rh.size > 0 && rh.hasAnyOf(securityNames);
   const out: string[] = overrides ? filterPairs(compiled.common, rh) : compiled.common.slice();
   if (ctx.isSecure && compiled.secureOnly.length > 0) {
     if (overrides) out.push(...filterPairs(compiled.secureOnly, rh)); else out.push(...compiled.secureOnly);

@@ -88,7 +88,10 @@ export async function runWorkers(n: number, opts: RunWorkersOptions): Promise<vo
   // Explicit, so a later setupPrimary() elsewhere cannot drop the loader flags the workers need.
   cluster.setupPrimary({ execArgv: cluster.settings.execArgv ?? process.execArgv });
 
-  const liveWorkers = (): Worker[] => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+  // isDead(): node:cluster keeps an exited worker in cluster.workers until its IPC channel is gone,
+  // which can be after its 'exit' event.
+  const liveWorkers = (): Worker[] =>
+    Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
 
   const exit = (code: number): void => {
     const done = (): never => process.exit(code);
@@ -132,7 +135,8 @@ export async function runWorkers(n: number, opts: RunWorkersOptions): Promise<vo
     const info = { workerPid: worker.process.pid, worker: worker.id, code, signal };
     if (stopping) {
       const clean = code === 0 || signal === 'SIGTERM' || signal === 'SIGINT';
-      if (!clean) stopCode = 1;
+      // Keep a more specific code already chosen (2: configuration error) over the generic 1.
+      if (!clean && stopCode === 0) stopCode = 1;
       logger.info(info, 'worker exited');
       if (liveWorkers().length === 0) exit(stopCode);
       return;

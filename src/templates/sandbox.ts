@@ -60,6 +60,10 @@ const LIQUID_PARSE_LIMIT = 'parse length limit exceeded';
  *   neither call app code nor modify the caller's objects.
  * - No file system: `include`, `render` and `layout` fail to parse. No globals, no app filters;
  *   all standard Liquid filters, and unknown filters are a syntax error.
+ * - What it does not do: sanitize the author's own markup. Literal HTML in `source`
+ *   (`<script>…`) is output as written; escaping protects against the *data*. Treat the result
+ *   as content written by the author (fine for an email body; a page needs a sanitizer or a
+ *   sandboxed frame).
  *
  * @param source The template text.
  * @param context Template variables: strings, numbers, booleans, null, arrays, plain objects,
@@ -100,7 +104,7 @@ export async function renderSandboxed(
   if (sourceBytes > maxSourceBytes) {
     throw new SandboxError(
       'PHIAL_E_SANDBOX_SOURCE',
-      `The template is too large: ${sourceBytes} bytes, the limit is ${maxSourceBytes} bytes.`,
+      `The template is too large; the limit is ${maxSourceBytes} bytes.`,
     );
   }
 

@@ -74,8 +74,8 @@ export interface Child {
   proc: ChildProcess;
   stdout: string[];
   stderr: string[];
-  /** Resolves with the first stdout line matching `re` (waits up to `timeoutMs`). */
-  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves with the first line of `stream` (default stdout) matching `re` (waits up to `timeoutMs`). */
+  waitFor(re: RegExp, timeoutMs?: number, stream?: 'stdout' | 'stderr'): Promise<RegExpMatchArray>;
   /** Resolves with the exit code (or signal name) and the ms since `since`. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -90,8 +90,8 @@ export function spawnNode(argv: string[], env: NodeJS.ProcessEnv = {}): Child {
   const proc = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const waiters: Array<{ re: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];
-  const lineReader = (sink: string[], check: boolean) => {
+  const waiters: Array<{ re: RegExp; stream: 'stdout' | 'stderr'; resolve: (m: RegExpMatchArray) => void }> = [];
+  const lineReader = (sink: string[], stream: 'stdout' | 'stderr') => {
     let buf = '';
     return (d: Buffer): void => {
       buf += d.toString('utf8');
@@ -100,8 +100,8 @@ export function spawnNode(argv: string[], env: NodeJS.ProcessEnv = {}): Child {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
         sink.push(line);
-        if (!check) continue;
         for (const w of [...waiters]) {
+          if (w.stream !== stream) continue;
           const m = line.match(w.re);
           if (m) {
             waiters.splice(waiters.indexOf(w), 1);
@@ -111,21 +111,21 @@ export function spawnNode(argv: string[], env: NodeJS.ProcessEnv = {}): Child {
       }
     };
   };
-  proc.stdout?.on('data', lineReader(stdout, true));
-  proc.stderr?.on('data', lineReader(stderr, false));
+  proc.stdout?.on('data', lineReader(stdout, 'stdout'));
+  proc.stderr?.on('data', lineReader(stderr, 'stderr'));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     proc.on('exit', (code, signal) => resolve({ code, signal }));
   });
-  const waitFor = (re: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> => {
-    for (const line of stdout) {
+  const waitFor = (re: RegExp, timeoutMs = 15_000, stream: 'stdout' | 'stderr' = 'stdout'): Promise<RegExpMatchArray> => {
+    for (const line of stream === 'stdout' ? stdout : stderr) {
       const m = line.match(re);
       if (m) return Promise.resolve(m);
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`timed out waiting for ${re} on stdout; stdout:\n${stdout.join('\n')}\nstderr:\n${stderr.join('\n')}`));
+        reject(new Error(`timed out waiting for ${re} on ${stream}; stdout:\n${stdout.join('\n')}\nstderr:\n${stderr.join('\n')}`));
       }, timeoutMs);
-      waiters.push({ re, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+      waiters.push({ re, stream, resolve: (m) => { clearTimeout(timer); resolve(m); } });
       void exited.then(({ code, signal }) => {
         clearTimeout(timer);
         reject(new Error(`exited (${code ?? signal}) while waiting for ${re}; stdout:\n${stdout.join('\n')}\nstderr:\n${stderr.join('\n')}`));

@@ -92,6 +92,12 @@ describe('TemplateEngine: symlinks', () => {
     assert.equal(await engine.render('alias.html', {}, helpers()), 'real');
   });
 
+  it('treats a folder as missing, not as a template', async () => {
+    await mkdir(join(root, 'folder.html'), { recursive: true });
+    const engine = new TemplateEngine({ roots: [root] });
+    await assert.rejects(engine.render('folder.html', {}, helpers()), isTemplateError('PHIAL_E_TEMPLATE_NOT_FOUND'));
+  });
+
   it('accepts a root that is itself a symlink', async () => {
     const linkedRoot = join(dir, 'linked-root');
     await symlink(root, linkedRoot);
