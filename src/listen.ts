@@ -14,7 +14,7 @@ export async function startServer(
 ): Promise<RunningServer | undefined> {
   if (opts.workers > 1 && cluster.isPrimary) {
     const { runWorkers } = await import('./server/cluster.ts');
-    await runWorkers(opts.workers, { logger: app.logger, start: async () => undefined });
+    await runWorkers(opts.workers, { logger: app.logger, start: async () => undefined, shutdownTimeout: app.config.server.shutdownTimeout });
     return undefined;
   }
   return serve(app, { host: opts.host, port: opts.port });

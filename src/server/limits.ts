@@ -1,48 +1,15 @@
 /**
  * Server limits: the knobs of the hardened node:http server.
  *
- * `ServerLimits` is a local copy of the interface that `src/config.ts` owns; the two are structurally
- * identical, so a `PhialConfig['server']` value is accepted here as is. (To be deduplicated: one will
- * re-export the other.)
+ * `ServerLimits` and its defaults are owned by `src/config.ts` (which documents each choice); this
+ * module re-exports them and validates a set of limits before a server is built.
  *
  * @module
  */
 
-/**
- * Limits applied to every HTTP server Phial creates. All values are non-negative integers.
- *
- * Source: `app.config.server` (built by `loadConfig()` from options and `PHIAL_*` environment variables).
- */
-export interface ServerLimits {
-  /** Deadline (ms) for receiving the complete request head, counted from its first byte; → 408. Must be ≥ 1 and ≤ `requestTimeout` when that is non-zero. */
-  headersTimeout: number;
-  /** Deadline (ms) for receiving the whole request (head + body); → 408. `0` disables it (only behind a proxy). */
-  requestTimeout: number;
-  /** How long (ms) an idle keep-alive socket is kept open after a response. */
-  keepAliveTimeout: number;
-  /** Largest request head (request line + headers) accepted, in bytes; → 431. */
-  maxHeaderSize: number;
-  /** Requests served on one socket before the server answers with `Connection: close`; `0` = unlimited. */
-  maxRequestsPerSocket: number;
-  /** Concurrent sockets per server (per worker); further connections are dropped. `0` = unlimited. */
-  maxConnections: number;
-  /** Graceful-shutdown budget (ms): in-flight requests get this long to finish before their sockets are destroyed. */
-  shutdownTimeout: number;
-}
+export { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../config.ts';
+import type { ServerLimits } from '../config.ts';
 
-/**
- * Defaults for callers without a config at hand (tests, hand-built apps): the same values as
- * `DEFAULT_SERVER_LIMITS` in `src/config.ts`, which is authoritative and explains each choice.
- */
-export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
-  headersTimeout: 20_000,
-  requestTimeout: 60_000,
-  keepAliveTimeout: 5_000,
-  maxHeaderSize: 16_384,
-  maxRequestsPerSocket: 1_000,
-  maxConnections: 10_000,
-  shutdownTimeout: 10_000,
-});
 
 const KEYS = [
   'headersTimeout', 'requestTimeout', 'keepAliveTimeout', 'maxHeaderSize',
