@@ -11,9 +11,10 @@ import { pino, type Logger } from 'pino';
 import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, BadRequest, RequestEntityTooLarge } from './errors.ts';
 import { Request, type RequestHost } from './http/request.ts';
 import { Response } from './http/response.ts';
-import { makeResponse } from './http/make-response.ts';
+import { isJsonData, makeResponse } from './http/make-response.ts';
+import { compileHeads, writeHtmlFast, writeJsonFast, type ResponseHeads } from './http/fast-write.ts';
 import { errorResponse } from './http/error-page.ts';
-import { headerNames, writeResponse } from './http/writer.ts';
+import { headerNames, writeResponse, type WriteContext } from './http/writer.ts';
 import { sendFromDirectory } from './http/static.ts';
 import { UrlMap } from './routing/map.ts';
 import type { ConverterFactory } from './routing/converters.ts';
@@ -54,20 +55,29 @@ export interface RouteDescription {
   options: Record<string, string>;
 }
 
-/** @internal A compiled route. */
-interface RouteEntry {
-  view: View<never>;
-  endpoint: string;
-  rule: string;
-  blueprint: string | undefined;
-  before: BeforeRequestHook[];
-  after: AfterRequestHook[];
-  teardown: TeardownRequestHook[];
-  scopes: Scaffold[];
-  headers: CompiledSecurityHeaders;
-  names: Set<string>;
-  options: RouteOptions;
+/** @internal A compiled route: its view with every hook, handler and header it will meet. */
+class RouteEntryImpl {
+  /** No hook anywhere in its chain: eligible for the synchronous fast path. */
+  readonly fast: boolean;
+  readonly heads: ResponseHeads;
+  constructor(
+    readonly view: View<never>,
+    readonly endpoint: string,
+    readonly rule: string,
+    readonly blueprint: string | undefined,
+    readonly before: BeforeRequestHook[],
+    readonly after: AfterRequestHook[],
+    readonly teardown: TeardownRequestHook[],
+    readonly scopes: Scaffold[],
+    readonly headers: CompiledSecurityHeaders,
+    readonly names: Set<string>,
+    readonly options: RouteOptions,
+  ) {
+    this.fast = before.length === 0 && after.length === 0 && teardown.length === 0;
+    this.heads = compileHeads(headers);
+  }
 }
+type RouteEntry = RouteEntryImpl;
 
 const NAME_OK = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -193,19 +203,16 @@ export class Phial extends Scaffold {
       const routeHeaders = rec.options.securityHeaders
         ? compileSecurityHeaders(mergeSecurityHeaderOptions(this.config.securityHeaders, rec.options.securityHeaders))
         : this.headers;
-      const entry: RouteEntry = {
-        view: rec.view,
-        endpoint,
-        rule,
-        blueprint: endpointPrefix || undefined,
-        before: [...this.beforeRequestHooks, ...chain.flatMap((s) => s.beforeRequestHooks)],
-        after: [...inner.flatMap((s) => [...s.afterRequestHooks].reverse()), ...this.appAfter],
-        teardown: [...inner.flatMap((s) => [...s.teardownRequestHooks].reverse()), ...this.appTeardown],
-        scopes: [...inner, this],
-        headers: routeHeaders,
-        names: routeHeaders === this.headers ? this.names : headerNames(routeHeaders),
-        options: rec.options,
-      };
+      const entry = new RouteEntryImpl(
+        rec.view, endpoint, rule, endpointPrefix || undefined,
+        [...this.beforeRequestHooks, ...chain.flatMap((s) => s.beforeRequestHooks)],
+        [...inner.flatMap((s) => [...s.afterRequestHooks].reverse()), ...this.appAfter],
+        [...inner.flatMap((s) => [...s.teardownRequestHooks].reverse()), ...this.appTeardown],
+        [...inner, this],
+        routeHeaders,
+        routeHeaders === this.headers ? this.names : headerNames(routeHeaders),
+        rec.options,
+      );
       map.add(rule, {
         endpoint,
         methods: (rec.options.methods ?? ['GET']).map((m) => m.toUpperCase()),
@@ -222,34 +229,97 @@ export class Phial extends Scaffold {
     }
   }
 
-  /** The node:http request listener (bound). Never rejects: every failure becomes a response. */
+  /** The node:http request listener (bound). Never throws: every failure becomes a response. */
   readonly handle = (raw: IncomingMessage, res: ServerResponse): void => {
     if (!this.frozen) this.freeze();
-    this.dispatch(raw, res).catch((err: unknown) => {
-      this.logger.fatal({ err }, 'unexpected failure while writing a response');
-      if (!res.headersSent) { res.writeHead(500, ['content-type', 'text/plain; charset=utf-8', 'connection', 'close']); res.end('Internal Server Error'); } else res.destroy();
-    });
+    try {
+      const pending = this.dispatch(raw, res);
+      if (pending !== undefined) pending.catch((err: unknown) => this.fatal(err, res));
+    } catch (err) {
+      this.fatal(err, res);
+    }
   };
+
+  private fatal(err: unknown, res: ServerResponse): void {
+    this.logger.fatal({ err }, 'unexpected failure while writing a response');
+    if (!res.headersSent) {
+      res.writeHead(500, [...this.headers.common, 'content-type', 'text/plain; charset=utf-8', 'connection', 'close']);
+      res.end('Internal Server Error');
+    } else {
+      res.destroy();
+    }
+  }
 
   /**
    * The request path: route → before hooks → view → response → after hooks → write → teardown.
    * Errors anywhere before the write go through the error handlers; the written response always
    * carries the security headers.
+   *
+   * A route with no hooks in its chain takes a synchronous path when its view is synchronous and
+   * returns a string or JSON data: the response head is a precomputed array (security headers,
+   * content type, CSP) completed with the length, so the defaults cost almost nothing. Any other
+   * case takes the general path below, with the same headers.
    */
-  private async dispatch(raw: IncomingMessage, res: ServerResponse): Promise<void> {
+  private dispatch(raw: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
     const req = new Request(raw, this.requestHost);
-    let entry: RouteEntry | undefined;
+    const routed = this.matchRequest(req);
+    if (!(routed instanceof RouteEntryImpl) || !routed.fast) return this.dispatchFull(req, res, routed);
+    const entry = routed;
+    let rv: unknown;
+    try {
+      rv = entry.view(req as Request<never>);
+    } catch (err) {
+      return this.fail(req, res, entry, err);
+    }
+    if (isThenable(rv)) {
+      return Promise.resolve(rv).then(
+        (value) => this.finishFast(req, res, entry, value as ViewReturn),
+        (err: unknown) => this.fail(req, res, entry, err),
+      );
+    }
+    return this.finishFast(req, res, entry, rv as ViewReturn);
+  }
+
+  private finishFast(req: Request, res: ServerResponse, entry: RouteEntry, rv: ViewReturn): Promise<void> | undefined {
+    if (typeof rv === 'string') {
+      writeHtmlFast(res, entry.heads, req, rv);
+      return undefined;
+    }
+    if (isJsonData(rv)) {
+      let body: string;
+      try { body = JSON.stringify(rv); } catch (err) { return this.fail(req, res, entry, err); }
+      writeJsonFast(res, entry.heads, req, body);
+      return undefined;
+    }
+    if (rv instanceof Response) return this.write(req, res, rv, entry);
+    return this.respond(req, res, entry, rv);
+  }
+
+  private async respond(req: Request, res: ServerResponse, entry: RouteEntry, rv: ViewReturn): Promise<void> {
+    let response: Response;
+    try {
+      response = await this.toResponse(rv, req);
+    } catch (err) {
+      response = await this.handleError(err, req, entry);
+    }
+    await this.write(req, res, response, entry);
+  }
+
+  private async fail(req: Request, res: ServerResponse, entry: RouteEntry, err: unknown): Promise<void> {
+    await this.write(req, res, await this.handleError(err, req, entry), entry);
+  }
+
+  private async dispatchFull(req: Request, res: ServerResponse, routed: RouteEntry | Response | HTTPException): Promise<void> {
+    const entry = routed instanceof RouteEntryImpl ? routed : undefined;
     let response: Response;
     let error: unknown;
     try {
-      const routed = this.matchRequest(req);
-      entry = routed.entry;
       const before = entry ? entry.before : this.appBefore;
       let rv: ViewReturn | void = undefined;
       for (let i = 0; i < before.length && rv === undefined; i++) rv = await before[i]!(req);
       if (rv === undefined) {
-        if (routed.outcome instanceof Response) response = routed.outcome;
-        else if (routed.outcome) throw routed.outcome;
+        if (routed instanceof Response) response = routed;
+        else if (routed instanceof HTTPException) throw routed;
         else response = await this.toResponse(await entry!.view(req as Request<never>), req);
       } else {
         response = await this.toResponse(rv, req);
@@ -275,15 +345,15 @@ export class Phial extends Scaffold {
     }
   }
 
-  /** Host check, body-size pre-check and URL matching. */
-  private matchRequest(req: Request): { entry?: RouteEntry; outcome?: Response | HTTPException } {
+  /** Host check, body-size pre-check and URL matching: a route, or the response/error instead. */
+  private matchRequest(req: Request): RouteEntry | Response | HTTPException {
     const trusted = this.config.trustedHosts;
     if (trusted.length > 0 && !isTrustedHost(req.header('host'), trusted)) {
-      return { outcome: new BadRequest('The request host is not trusted.') };
+      return new BadRequest('The request host is not trusted.');
     }
     const declared = req.raw.headers['content-length'];
     if (declared !== undefined && Number(declared) > this.config.maxContentLength) {
-      return { outcome: new RequestEntityTooLarge() };
+      return new RequestEntityTooLarge();
     }
     const m = this.map.match(req.path, req.method);
     switch (m.kind) {
@@ -293,20 +363,20 @@ export class Phial extends Scaffold {
         req.endpoint = entry.endpoint;
         req.rule = entry.rule;
         req.blueprint = entry.blueprint;
-        return { entry };
+        return entry;
       }
       case 'redirect': {
         const location = checkRedirectTarget(m.location + (req.queryString ? '?' + req.queryString : ''));
-        return { outcome: new Response(null, { status: 308, headers: { location } }) };
+        return new Response(null, { status: 308, headers: { location } });
       }
       case 'options':
-        return { outcome: new Response(null, { status: 200, headers: { allow: m.allowed.join(', ') } }) };
+        return new Response(null, { status: 200, headers: { allow: m.allowed.join(', ') } });
       case 'method_not_allowed':
-        return { outcome: new MethodNotAllowed(m.allowed) };
+        return new MethodNotAllowed(m.allowed);
       case 'invalid':
-        return { outcome: new BadRequest('The request path is not valid.') };
+        return new BadRequest('The request path is not valid.');
       default:
-        return { outcome: new NotFound() };
+        return new NotFound();
     }
   }
 
@@ -358,7 +428,7 @@ export class Phial extends Scaffold {
     return res;
   }
 
-  private async write(req: Request, res: ServerResponse, response: Response, entry: RouteEntry | undefined): Promise<void> {
+  private write(req: Request, res: ServerResponse, response: Response, entry: RouteEntry | undefined): Promise<void> | undefined {
     let compiled = entry ? entry.headers : this.headers;
     let names = entry ? entry.names : this.names;
     if (response.securityHeaders) {
@@ -366,13 +436,13 @@ export class Phial extends Scaffold {
         mergeSecurityHeaderOptions(this.config.securityHeaders, entry?.options.securityHeaders), response.securityHeaders));
       names = headerNames(compiled);
     }
-    const ctx = { method: req.method, isSecure: req.isSecure, drawnNonce: req.drawnNonce, nonce: () => req.cspNonce };
+    const ctx: WriteContext = { method: req.method, isSecure: req.isSecure, drawnNonce: req.drawnNonce, nonce: () => req.cspNonce };
     try {
-      await writeResponse(ctx, res, response, compiled, names);
+      return writeResponse(ctx, res, response, compiled, names);
     } catch (err) {
       this.logger.error({ err, reqId: req.id }, 'response could not be written');
-      if (res.headersSent) { res.destroy(); return; }
-      await writeResponse(ctx, res, this.defaultErrorResponse(new InternalServerError(err), req), this.headers, this.names);
+      if (res.headersSent) { res.destroy(); return undefined; }
+      return writeResponse(ctx, res, this.defaultErrorResponse(new InternalServerError(err), req), this.headers, this.names);
     }
   }
 
@@ -471,4 +541,8 @@ function findClassHandler(scopes: Scaffold[], err: unknown): ErrorHandler | unde
 
 function isLoopback(addr: string): boolean {
   return addr === '127.0.0.1' || addr === '::1' || addr.startsWith('127.');
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as { then?: unknown }).then === 'function';
 }

@@ -63,6 +63,17 @@ async function bodyToResponse(body: ViewBody, render: TemplateRenderer): Promise
 }
 
 /**
+ * True for values sent as JSON as they are: plain objects (or null-prototype ones) and arrays that
+ * are not view tuples (see {@link isTuple}).
+ */
+export function isJsonData(x: unknown): boolean {
+  if (typeof x !== 'object' || x === null) return false;
+  if (Array.isArray(x)) return !isTuple(x);
+  const proto = Object.getPrototypeOf(x) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
  * JS arrays are both Flask's lists (JSON) and its tuples, so the rule is explicit: an array is a
  * tuple when it has 2–3 elements and its second is an integer status (100–599), or when it has 2
  * elements, the first is a non-JSON body (string, bytes, Response, template, stream) and the

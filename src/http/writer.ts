@@ -31,17 +31,18 @@ export function headerNames(compiled: CompiledSecurityHeaders): Set<string> {
 }
 
 /**
- * Writes the response. Resolves when the body has been handed to the socket.
+ * Writes the response. A body in memory is written synchronously (returns undefined); a stream
+ * returns a promise that settles when it has been piped (stream errors cut the connection).
  * @throws the error of `writeHead` (an invalid header) before anything was sent, so the caller
  *   can still answer 500
  */
-export async function writeResponse(
+export function writeResponse(
   ctx: WriteContext,
   res: ServerResponse,
   response: Response,
   compiled: CompiledSecurityHeaders,
   securityNames: Set<string>,
-): Promise<void> {
+): Promise<void> | undefined {
   const rh = response.headers;
   const overrides = rh.size > 0 && rh.hasAnyOf(securityNames);
   const out: string[] = overrides ? filterPairs(compiled.common, rh) : compiled.common.slice();
@@ -74,21 +75,19 @@ export async function writeResponse(
   res.writeHead(response.status, out);
   if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
     res.end(chunk);
-    return;
+    return undefined;
   }
   const stream = body instanceof Readable ? body : Readable.from(body);
   if (ctx.method === 'HEAD') {
     stream.destroy();
     res.end();
-    return;
+    return undefined;
   }
-  try {
-    await pipeline(stream, res);
-  } catch {
+  return pipeline(stream, res).catch(() => {
     // The client went away or the stream failed mid-body: the head is sent, so the only honest
-    // signal left is to cut the connection (the caller logs the error).
+    // signal left is to cut the connection.
     res.destroy();
-  }
+  });
 }
 
 function filterPairs(pairs: readonly string[], rh: Response['headers']): string[] {

@@ -131,6 +131,12 @@ function deferredListener(
   rejected: WeakSet<Duplex>,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    // Only a chunked body can carry framing errors that llhttp reports after the head (bad chunk
+    // size, `chunked123`); a request without Transfer-Encoding goes straight to the listener.
+    if (req.headers['transfer-encoding'] === undefined) {
+      listener(req, res);
+      return;
+    }
     process.nextTick(() => {
       if (req.socket.destroyed || rejected.has(req.socket)) return;
       listener(req, res);

@@ -47,18 +47,13 @@ export async function serve(app: ServableApp, opts: ServeOptions): Promise<Runni
   const limits = app.config.server;
   const logger = app.logger;
   let draining = false;
-  // Responses in flight, to mark them `Connection: close` when draining starts.
-  const inFlight = new Set<ServerResponse>();
-  // Every socket, to destroy what is left at the deadline (closeAllConnections() skips upgraded sockets).
+  // Every socket, to find in-flight responses when draining starts and to destroy what is left at
+  // the deadline (closeAllConnections() skips upgraded sockets). Tracking per connection rather than
+  // per request keeps the request path free of bookkeeping.
   const sockets = new Set<Socket>();
 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
-    if (draining) {
-      res.setHeader('Connection', 'close');
-    } else {
-      inFlight.add(res);
-      res.once('close', () => inFlight.delete(res));
-    }
+    if (draining) res.setHeader('Connection', 'close');
     app.handle(req, res);
   };
 
@@ -75,7 +70,11 @@ export async function serve(app: ServableApp, opts: ServeOptions): Promise<Runni
   let closing: Promise<void> | undefined;
   const drain = async (): Promise<void> => {
     draining = true;
-    for (const res of inFlight) {
+    for (const socket of sockets) {
+      // The response being served on this socket, if any. `_httpMessage` is Node's own link from a
+      // socket to its current ServerResponse (the same one http-terminator relies on).
+      const res = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+      if (!res || res.writableFinished) continue;
       if (!res.headersSent) res.setHeader('Connection', 'close');
       // A response whose head was already sent keeps its socket alive; close it once idle.
       res.once('finish', () => setImmediate(() => server.closeIdleConnections()));
@@ -84,7 +83,7 @@ export async function serve(app: ServableApp, opts: ServeOptions): Promise<Runni
     server.closeIdleConnections();
     const deadline = setTimeout(() => {
       if (sockets.size > 0) {
-        logger.warn({ requests: inFlight.size, sockets: sockets.size, shutdownTimeoutMs: limits.shutdownTimeout },
+        logger.warn({ sockets: sockets.size, shutdownTimeoutMs: limits.shutdownTimeout },
           'shutdown timeout reached; cutting connections');
       }
       server.closeAllConnections();
