@@ -9,6 +9,7 @@
  * npm run bench
  * npm run bench -- --duration 3 --only phial,node-http
  */
+import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -179,6 +180,11 @@ async function runContestant(
 
 async function main(): Promise<void> {
   const options = parseOptions();
+  if (options.only.includes('phial')) {
+    process.stdout.write('building phial (npm run build) so the server runs the compiled package\n');
+    const built = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('npm run build failed');
+  }
   installCleanup();
   const pinning = detectPinning();
   const generator = chooseGenerator(options.tool);

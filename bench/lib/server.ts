@@ -11,7 +11,9 @@ import { spawnTracked, stop, type Pinning } from './procs.ts';
 
 /** Time a server gets to print its ready line (the tsx loader compiles on first start), in ms. */
 export const START_TIMEOUT_MS = 30_000;
-const SERVER_NODE_ARGS = ['--conditions=phial-source', '--import', 'tsx'];
+// Every contestant runs its server file under tsx; `phial` resolves to the built package in dist/
+// (what an app deploys), not to the TypeScript sources, so Phial pays no transpiling at run time.
+const SERVER_NODE_ARGS = ['--import', 'tsx'];
 
 /** A free loopback port (the kernel picks one; it is released before the server binds it). */
 function freePort(): Promise<number> {
