@@ -1,6 +1,6 @@
 /**
- * The Phial application: configuration, registration (from {@link Scaffold}), freeze, and the
- * one request path. Read {@link Phial.dispatch} top to bottom to see everything a request meets.
+ * The Phial application: configuration, registration (from {@link Scaffold}), freeze, URL
+ * building and serving. The request path itself is `src/dispatch.ts`, read top to bottom.
  *
  * @module
  */
@@ -8,27 +8,22 @@ import { existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, BadRequest, RequestEntityTooLarge } from './errors.ts';
-import { Request, type RequestHost } from './http/request.ts';
-import { Response } from './http/response.ts';
-import { isJsonData, makeResponse } from './http/make-response.ts';
-import { compileHeads, writeHtmlFast, writeJsonFast, type ResponseHeads } from './http/fast-write.ts';
-import { errorResponse } from './http/error-page.ts';
-import { headerNames, writeResponse, type WriteContext } from './http/writer.ts';
+import type { Request, RequestHost } from './http/request.ts';
+import { headerNames } from './http/writer.ts';
 import { sendFromDirectory } from './http/static.ts';
-import { UrlMap } from './routing/map.ts';
+import type { UrlMap } from './routing/map.ts';
 import type { ConverterFactory } from './routing/converters.ts';
-import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders } from './security/headers.ts';
-import { checkRedirectTarget } from './security/redirect.ts';
+import { compileSecurityHeaders, type CompiledSecurityHeaders } from './security/headers.ts';
 import { loadConfig, assertProductionReady, type PhialConfig, type PhialOptions } from './config.ts';
 import { TemplateEngine } from './templates/engine.ts';
 import { TemplateResult } from './template-result.ts';
 import { Scaffold, SetupError } from './scaffold.ts';
-import { isTrustedHost } from './http/hosts.ts';
 import { TestClient, type TestClientOptions } from './testing/client.ts';
-import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, RouteOptions, TeardownRequestHook, View, ViewReturn } from './types.ts';
+import type { View } from './types.ts';
 import type { RunningServer } from './server/types.ts';
 import { startServer } from './listen.ts';
+import { compileRoutes, type RouteEntry } from './routes.ts';
+import { Dispatcher } from './dispatch.ts';
 
 /** Options of {@link Phial}: the configuration (see `PhialOptions`) plus a logger. */
 export interface PhialAppOptions extends PhialOptions {
@@ -55,30 +50,6 @@ export interface RouteDescription {
   options: Record<string, string>;
 }
 
-/** @internal A compiled route: its view with every hook, handler and header it will meet. */
-class RouteEntryImpl {
-  /** No hook anywhere in its chain: eligible for the synchronous fast path. */
-  readonly fast: boolean;
-  readonly heads: ResponseHeads;
-  constructor(
-    readonly view: View<never>,
-    readonly endpoint: string,
-    readonly rule: string,
-    readonly blueprint: string | undefined,
-    readonly before: BeforeRequestHook[],
-    readonly after: AfterRequestHook[],
-    readonly teardown: TeardownRequestHook[],
-    readonly scopes: Scaffold[],
-    readonly headers: CompiledSecurityHeaders,
-    readonly names: Set<string>,
-    readonly options: RouteOptions,
-  ) {
-    this.fast = before.length === 0 && after.length === 0 && teardown.length === 0;
-    this.heads = compileHeads(headers);
-  }
-}
-type RouteEntry = RouteEntryImpl;
-
 const NAME_OK = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
@@ -97,13 +68,9 @@ export class Phial extends Scaffold {
 
   private frozen = false;
   private readonly converters = new Map<string, ConverterFactory>();
-  private map!: UrlMap;
+  private map!: UrlMap<RouteEntry>;
   private headers!: CompiledSecurityHeaders;
-  private names!: Set<string>;
-  private templates: TemplateEngine | undefined;
-  private appBefore: BeforeRequestHook[] = [];
-  private appAfter: AfterRequestHook[] = [];
-  private appTeardown: TeardownRequestHook[] = [];
+  private dispatcher!: Dispatcher;
   private readonly shutdownHooks: Array<() => void | Promise<void>> = [];
   private readonly requestHost: RequestHost;
 
@@ -165,19 +132,22 @@ export class Phial extends Scaffold {
    */
   freeze(): void {
     if (this.frozen) return;
-    const options: Record<string, ConverterFactory> = Object.create(null) as Record<string, ConverterFactory>;
-    for (const [k, v] of this.converters) options[k] = v;
-    const map = new UrlMap({ converters: options });
-    this.headers = compileSecurityHeaders(this.config.securityHeaders);
-    this.names = headerNames(this.headers);
-    this.appBefore = [...this.beforeRequestHooks];
-    this.appAfter = [...this.afterRequestHooks].reverse();
-    this.appTeardown = [...this.teardownRequestHooks].reverse();
+    const headers = compileSecurityHeaders(this.config.securityHeaders);
+    const names = headerNames(headers);
+    const appAfter = [...this.afterRequestHooks].reverse();
+    const appTeardown = [...this.teardownRequestHooks].reverse();
     this.registerStatic();
-    this.compileScope(map, this, '', '', []);
-    this.map = map;
+    const map = compileRoutes({
+      app: this, securityHeaders: this.config.securityHeaders, headers, names, appAfter, appTeardown, converters: this.converters,
+    });
     const templateDir = resolve(this.config.rootPath, this.config.templateFolder);
-    if (existsSync(templateDir)) this.templates = new TemplateEngine({ roots: [templateDir], cache: !this.config.debug });
+    const templates = existsSync(templateDir) ? new TemplateEngine({ roots: [templateDir], cache: !this.config.debug }) : undefined;
+    this.map = map;
+    this.headers = headers;
+    this.dispatcher = new Dispatcher({
+      app: this, config: this.config, logger: this.logger, map, headers, names, templates,
+      appBefore: [...this.beforeRequestHooks], appAfter, appTeardown, requestHost: this.requestHost,
+    });
     this.frozen = true;
   }
 
@@ -194,257 +164,11 @@ export class Phial extends Scaffold {
     });
   }
 
-  private compileScope(map: UrlMap, scope: Scaffold, prefix: string, endpointPrefix: string, chain: Scaffold[]): void {
-    const inner = [...chain].reverse();
-    for (const rec of scope.routeRecords) {
-      const rule = prefix + rec.rule;
-      const local = rec.options.endpoint ?? (NAME_OK.test(rec.view.name) ? rec.view.name : rec.rule);
-      const endpoint = endpointPrefix ? `${endpointPrefix}.${local}` : local;
-      const routeHeaders = rec.options.securityHeaders
-        ? compileSecurityHeaders(mergeSecurityHeaderOptions(this.config.securityHeaders, rec.options.securityHeaders))
-        : this.headers;
-      const entry = new RouteEntryImpl(
-        rec.view, endpoint, rule, endpointPrefix || undefined,
-        [...this.beforeRequestHooks, ...chain.flatMap((s) => s.beforeRequestHooks)],
-        [...inner.flatMap((s) => [...s.afterRequestHooks].reverse()), ...this.appAfter],
-        [...inner.flatMap((s) => [...s.teardownRequestHooks].reverse()), ...this.appTeardown],
-        [...inner, this],
-        routeHeaders,
-        routeHeaders === this.headers ? this.names : headerNames(routeHeaders),
-        rec.options,
-      );
-      map.add(rule, {
-        endpoint,
-        methods: (rec.options.methods ?? ['GET']).map((m) => m.toUpperCase()),
-        ...(rec.options.strictSlashes !== undefined ? { strictSlashes: rec.options.strictSlashes } : {}),
-        data: entry,
-      });
-    }
-    for (const { blueprint, options } of scope.children) {
-      const name = options.name ?? blueprint.name;
-      this.compileScope(
-        map, blueprint, prefix + (options.urlPrefix?.replace(/\/+$/, '') ?? blueprint.urlPrefix),
-        endpointPrefix ? `${endpointPrefix}.${name}` : name, [...chain, blueprint],
-      );
-    }
-  }
-
   /** The node:http request listener (bound). Never throws: every failure becomes a response. */
   readonly handle = (raw: IncomingMessage, res: ServerResponse): void => {
     if (!this.frozen) this.freeze();
-    try {
-      const pending = this.dispatch(raw, res);
-      if (pending !== undefined) pending.catch((err: unknown) => this.fatal(err, res));
-    } catch (err) {
-      this.fatal(err, res);
-    }
+    this.dispatcher.handle(raw, res);
   };
-
-  private fatal(err: unknown, res: ServerResponse): void {
-    this.logger.fatal({ err }, 'unexpected failure while writing a response');
-    if (!res.headersSent) {
-      res.writeHead(500, [...this.headers.common, 'content-type', 'text/plain; charset=utf-8', 'connection', 'close']);
-      res.end('Internal Server Error');
-    } else {
-      res.destroy();
-    }
-  }
-
-  /**
-   * The request path: route → before hooks → view → response → after hooks → write → teardown.
-   * Errors anywhere before the write go through the error handlers; the written response always
-   * carries the security headers.
-   *
-   * A route with no hooks in its chain takes a synchronous path when its view is synchronous and
-   * returns a string or JSON data: the response head is a precomputed array (security headers,
-   * content type, CSP) completed with the length, so the defaults cost almost nothing. Any other
-   * case takes the general path below, with the same headers.
-   */
-  private dispatch(raw: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
-    const req = new Request(raw, this.requestHost);
-    const routed = this.matchRequest(req);
-    if (!(routed instanceof RouteEntryImpl) || !routed.fast) return this.dispatchFull(req, res, routed);
-    const entry = routed;
-    let rv: unknown;
-    try {
-      rv = entry.view(req as Request<never>);
-    } catch (err) {
-      return this.fail(req, res, entry, err);
-    }
-    if (isThenable(rv)) {
-      return Promise.resolve(rv).then(
-        (value) => this.finishFast(req, res, entry, value as ViewReturn),
-        (err: unknown) => this.fail(req, res, entry, err),
-      );
-    }
-    return this.finishFast(req, res, entry, rv as ViewReturn);
-  }
-
-  private finishFast(req: Request, res: ServerResponse, entry: RouteEntry, rv: ViewReturn): Promise<void> | undefined {
-    if (typeof rv === 'string') {
-      writeHtmlFast(res, entry.heads, req, rv);
-      return undefined;
-    }
-    if (isJsonData(rv)) {
-      let body: string;
-      try { body = JSON.stringify(rv); } catch (err) { return this.fail(req, res, entry, err); }
-      writeJsonFast(res, entry.heads, req, body);
-      return undefined;
-    }
-    if (rv instanceof Response) return this.write(req, res, rv, entry);
-    return this.respond(req, res, entry, rv);
-  }
-
-  private async respond(req: Request, res: ServerResponse, entry: RouteEntry, rv: ViewReturn): Promise<void> {
-    let response: Response;
-    try {
-      response = await this.toResponse(rv, req);
-    } catch (err) {
-      response = await this.handleError(err, req, entry);
-    }
-    await this.write(req, res, response, entry);
-  }
-
-  private async fail(req: Request, res: ServerResponse, entry: RouteEntry, err: unknown): Promise<void> {
-    await this.write(req, res, await this.handleError(err, req, entry), entry);
-  }
-
-  private async dispatchFull(req: Request, res: ServerResponse, routed: RouteEntry | Response | HTTPException): Promise<void> {
-    const entry = routed instanceof RouteEntryImpl ? routed : undefined;
-    let response: Response;
-    let error: unknown;
-    try {
-      const before = entry ? entry.before : this.appBefore;
-      let rv: ViewReturn | void = undefined;
-      for (let i = 0; i < before.length && rv === undefined; i++) rv = await before[i]!(req);
-      if (rv === undefined) {
-        if (routed instanceof Response) response = routed;
-        else if (routed instanceof HTTPException) throw routed;
-        else response = await this.toResponse(await entry!.view(req as Request<never>), req);
-      } else {
-        response = await this.toResponse(rv, req);
-      }
-    } catch (err) {
-      error = err;
-      response = await this.handleError(err, req, entry);
-    }
-    const after = entry ? entry.after : this.appAfter;
-    for (const hook of after) {
-      try {
-        const r = await hook(response, req);
-        if (r instanceof Response) response = r;
-      } catch (err) {
-        error = err;
-        response = await this.handleError(err, req, entry);
-      }
-    }
-    await this.write(req, res, response, entry);
-    const teardown = entry ? entry.teardown : this.appTeardown;
-    for (const hook of teardown) {
-      try { await hook(req, error); } catch (err) { this.logger.error({ err, reqId: req.id }, 'teardown hook failed'); }
-    }
-  }
-
-  /** Host check, body-size pre-check and URL matching: a route, or the response/error instead. */
-  private matchRequest(req: Request): RouteEntry | Response | HTTPException {
-    const trusted = this.config.trustedHosts;
-    if (trusted.length > 0 && !isTrustedHost(req.header('host'), trusted)) {
-      return new BadRequest('The request host is not trusted.');
-    }
-    const declared = req.raw.headers['content-length'];
-    if (declared !== undefined && Number(declared) > this.config.maxContentLength) {
-      return new RequestEntityTooLarge();
-    }
-    const m = this.map.match(req.path, req.method);
-    switch (m.kind) {
-      case 'match': {
-        const entry = m.data as RouteEntry;
-        req.params = m.params;
-        req.endpoint = entry.endpoint;
-        req.rule = entry.rule;
-        req.blueprint = entry.blueprint;
-        return entry;
-      }
-      case 'redirect': {
-        const location = checkRedirectTarget(m.location + (req.queryString ? '?' + req.queryString : ''));
-        return new Response(null, { status: 308, headers: { location } });
-      }
-      case 'options':
-        return new Response(null, { status: 200, headers: { allow: m.allowed.join(', ') } });
-      case 'method_not_allowed':
-        return new MethodNotAllowed(m.allowed);
-      case 'invalid':
-        return new BadRequest('The request path is not valid.');
-      default:
-        return new NotFound();
-    }
-  }
-
-  private toResponse(rv: ViewReturn, req: Request): Promise<Response> {
-    return makeResponse(rv, (t) => this.renderTemplate(t, req));
-  }
-
-  private renderTemplate(t: TemplateResult, req: Request): Promise<string> {
-    if (!this.templates) {
-      throw new SetupError('PHIAL_E_NO_TEMPLATES', `No template folder: create ${resolve(this.config.rootPath, this.config.templateFolder)}`);
-    }
-    return this.templates.render(t.name, t.context, {
-      urlFor: (endpoint, values) => req.urlFor(endpoint, values),
-      cspNonce: req.cspNonce,
-    });
-  }
-
-  /** Finds and runs the error handler for `err`, or builds the default error page. */
-  private async handleError(err: unknown, req: Request, entry: RouteEntry | undefined): Promise<Response> {
-    const scopes = entry ? entry.scopes : [this];
-    const http = err instanceof HTTPException ? err : undefined;
-    if (!http) this.logger.error({ err, reqId: req.id, method: req.method, path: req.path }, `Exception on ${req.path} [${req.method}]`);
-    let handler: ErrorHandler | undefined;
-    let subject: unknown = err;
-    if (http) handler = findCodeHandler(scopes, http.code) ?? findClassHandler(scopes, http);
-    else {
-      handler = findClassHandler(scopes, err);
-      if (!handler) { subject = new InternalServerError(err); handler = findCodeHandler(scopes, 500) ?? findClassHandler(scopes, subject); }
-    }
-    if (handler) {
-      try {
-        return await this.toResponse(await handler(subject, req), req);
-      } catch (handlerErr) {
-        this.logger.error({ err: handlerErr, reqId: req.id }, 'error handler failed');
-        return this.defaultErrorResponse(new InternalServerError(handlerErr), req);
-      }
-    }
-    return this.defaultErrorResponse(http ?? new InternalServerError(err), req);
-  }
-
-  private defaultErrorResponse(err: HTTPException, req: Request): Response {
-    let debugDetail: string | undefined;
-    if (this.config.debug && err instanceof InternalServerError && isLoopback(req.remoteAddr)) {
-      const original = err.originalError;
-      debugDetail = original instanceof Error ? (original.stack ?? String(original)) : String(original);
-    }
-    const res = errorResponse(err, { accept: req.header('accept'), debugDetail, requestId: err.code >= 500 ? req.id : undefined });
-    if (err.code === 413 || err.code === 400) res.headers.set('connection', 'close');
-    return res;
-  }
-
-  private write(req: Request, res: ServerResponse, response: Response, entry: RouteEntry | undefined): Promise<void> | undefined {
-    let compiled = entry ? entry.headers : this.headers;
-    let names = entry ? entry.names : this.names;
-    if (response.securityHeaders) {
-      compiled = compileSecurityHeaders(mergeSecurityHeaderOptions(
-        mergeSecurityHeaderOptions(this.config.securityHeaders, entry?.options.securityHeaders), response.securityHeaders));
-      names = headerNames(compiled);
-    }
-    const ctx: WriteContext = { method: req.method, isSecure: req.isSecure, drawnNonce: req.drawnNonce, nonce: () => req.cspNonce };
-    try {
-      return writeResponse(ctx, res, response, compiled, names);
-    } catch (err) {
-      this.logger.error({ err, reqId: req.id }, 'response could not be written');
-      if (res.headersSent) { res.destroy(); return undefined; }
-      return writeResponse(ctx, res, this.defaultErrorResponse(new InternalServerError(err), req), this.headers, this.names);
-    }
-  }
 
   /**
    * Builds the URL of an endpoint, like Flask's `url_for`. Values that are not rule variables go
@@ -517,32 +241,4 @@ export class Phial extends Scaffold {
     this.freeze();
     return new TestClient(this, options);
   }
-}
-
-function findCodeHandler(scopes: Scaffold[], code: number): ErrorHandler | undefined {
-  for (const s of scopes) {
-    const h = s.codeHandlers.get(code);
-    if (h) return h;
-  }
-  return undefined;
-}
-
-function findClassHandler(scopes: Scaffold[], err: unknown): ErrorHandler | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  for (const s of scopes) {
-    if (s.classHandlers.size === 0) continue;
-    for (let p = Object.getPrototypeOf(err) as object | null; p; p = Object.getPrototypeOf(p) as object | null) {
-      const h = s.classHandlers.get((p as { constructor: never }).constructor);
-      if (h) return h;
-    }
-  }
-  return undefined;
-}
-
-function isLoopback(addr: string): boolean {
-  return addr === '127.0.0.1' || addr === '::1' || addr.startsWith('127.');
-}
-
-function isThenable(x: unknown): x is PromiseLike<unknown> {
-  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as { then?: unknown }).then === 'function';
 }

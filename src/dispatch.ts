@@ -1,0 +1,320 @@
+/**
+ * The request path, top to bottom: route → before hooks → view → response → after hooks → write
+ * → teardown. Built by the app when it is frozen, from its compiled state.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, BadRequest, RequestEntityTooLarge } from './errors.ts';
+import { Request, type RequestHost } from './http/request.ts';
+import { Response } from './http/response.ts';
+import { isJsonData, makeResponse } from './http/make-response.ts';
+import { writeHtmlFast, writeJsonFast } from './http/fast-write.ts';
+import { errorResponse } from './http/error-page.ts';
+import { headerNames, writeResponse, type WriteContext } from './http/writer.ts';
+import { isTrustedHost } from './http/hosts.ts';
+import type { UrlMap } from './routing/map.ts';
+import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders } from './security/headers.ts';
+import { checkRedirectTarget } from './security/redirect.ts';
+import type { PhialConfig } from './config.ts';
+import type { TemplateEngine } from './templates/engine.ts';
+import type { TemplateResult } from './template-result.ts';
+import { SetupError, type Scaffold } from './scaffold.ts';
+import { RouteEntry } from './routes.ts';
+import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, TeardownRequestHook, ViewReturn } from './types.ts';
+
+/** A logger with the methods the request path uses (pino's). */
+export interface DispatchLogger {
+  error(obj: object, msg?: string): void;
+  fatal(obj: object, msg?: string): void;
+}
+
+/** The compiled state of an app that the request path reads. */
+export interface DispatchState {
+  readonly app: Scaffold;
+  readonly config: PhialConfig;
+  readonly logger: DispatchLogger;
+  readonly map: UrlMap<RouteEntry>;
+  readonly headers: CompiledSecurityHeaders;
+  readonly names: Set<string>;
+  readonly templates: TemplateEngine | undefined;
+  readonly appBefore: BeforeRequestHook[];
+  readonly appAfter: AfterRequestHook[];
+  readonly appTeardown: TeardownRequestHook[];
+  readonly requestHost: RequestHost;
+}
+
+/** @internal The request path of one frozen app. */
+export class Dispatcher {
+  private readonly config: PhialConfig;
+  private readonly logger: DispatchLogger;
+  private readonly map: UrlMap<RouteEntry>;
+  private readonly headers: CompiledSecurityHeaders;
+  private readonly names: Set<string>;
+  private readonly templates: TemplateEngine | undefined;
+  private readonly appBefore: BeforeRequestHook[];
+  private readonly appAfter: AfterRequestHook[];
+  private readonly appTeardown: TeardownRequestHook[];
+  private readonly requestHost: RequestHost;
+  private readonly app: Scaffold;
+
+  constructor(state: DispatchState) {
+    this.app = state.app;
+    this.config = state.config;
+    this.logger = state.logger;
+    this.map = state.map;
+    this.headers = state.headers;
+    this.names = state.names;
+    this.templates = state.templates;
+    this.appBefore = state.appBefore;
+    this.appAfter = state.appAfter;
+    this.appTeardown = state.appTeardown;
+    this.requestHost = state.requestHost;
+  }
+
+  /** The node:http request listener (bound). Never throws: every failure becomes a response. */
+  readonly handle = (raw: IncomingMessage, res: ServerResponse): void => {
+    try {
+      const pending = this.dispatch(raw, res);
+      if (pending !== undefined) pending.catch((err: unknown) => this.fatal(err, res));
+    } catch (err) {
+      this.fatal(err, res);
+    }
+  };
+
+  private fatal(err: unknown, res: ServerResponse): void {
+    this.logger.fatal({ err }, 'unexpected failure while writing a response');
+    if (!res.headersSent) {
+      res.writeHead(500, [...this.headers.common, 'content-type', 'text/plain; charset=utf-8', 'connection', 'close']);
+      res.end('Internal Server Error');
+    } else {
+      res.destroy();
+    }
+  }
+
+  /**
+   * The request path: route → before hooks → view → response → after hooks → write → teardown.
+   * Errors anywhere before the write go through the error handlers; the written response always
+   * carries the security headers.
+   *
+   * A route with no hooks in its chain takes a synchronous path when its view is synchronous and
+   * returns a string or JSON data: the response head is a precomputed array (security headers,
+   * content type, CSP) completed with the length, so the defaults cost almost nothing. Any other
+   * case takes the general path below, with the same headers.
+   */
+  private dispatch(raw: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
+    const req = new Request(raw, this.requestHost);
+    const routed = this.matchRequest(req);
+    if (!(routed instanceof RouteEntry) || !routed.fast) return this.dispatchFull(req, res, routed);
+    const entry = routed;
+    let rv: unknown;
+    try {
+      rv = entry.view(req as Request<never>);
+    } catch (err) {
+      return this.fail(req, res, entry, err);
+    }
+    if (isThenable(rv)) {
+      return Promise.resolve(rv).then(
+        (value) => this.finishFast(req, res, entry, value as ViewReturn),
+        (err: unknown) => this.fail(req, res, entry, err),
+      );
+    }
+    return this.finishFast(req, res, entry, rv as ViewReturn);
+  }
+
+  private finishFast(req: Request, res: ServerResponse, entry: RouteEntry, rv: ViewReturn): Promise<void> | undefined {
+    if (typeof rv === 'string') {
+      writeHtmlFast(res, entry.heads, req, rv);
+      return undefined;
+    }
+    if (isJsonData(rv)) {
+      let body: string;
+      try { body = JSON.stringify(rv); } catch (err) { return this.fail(req, res, entry, err); }
+      writeJsonFast(res, entry.heads, req, body);
+      return undefined;
+    }
+    if (rv instanceof Response) return this.write(req, res, rv, entry);
+    return this.respond(req, res, entry, rv);
+  }
+
+  private async respond(req: Request, res: ServerResponse, entry: RouteEntry, rv: ViewReturn): Promise<void> {
+    let response: Response;
+    try {
+      response = await this.toResponse(rv, req);
+    } catch (err) {
+      response = await this.handleError(err, req, entry);
+    }
+    await this.write(req, res, response, entry);
+  }
+
+  private async fail(req: Request, res: ServerResponse, entry: RouteEntry, err: unknown): Promise<void> {
+    await this.write(req, res, await this.handleError(err, req, entry), entry);
+  }
+
+  private async dispatchFull(req: Request, res: ServerResponse, routed: RouteEntry | Response | HTTPException): Promise<void> {
+    const entry = routed instanceof RouteEntry ? routed : undefined;
+    let response: Response;
+    let error: unknown;
+    try {
+      const before = entry ? entry.before : this.appBefore;
+      let rv: ViewReturn | void = undefined;
+      for (let i = 0; i < before.length && rv === undefined; i++) rv = await before[i]!(req);
+      if (rv === undefined) {
+        if (routed instanceof Response) response = routed;
+        else if (routed instanceof HTTPException) throw routed;
+        else response = await this.toResponse(await entry!.view(req as Request<never>), req);
+      } else {
+        response = await this.toResponse(rv, req);
+      }
+    } catch (err) {
+      error = err;
+      response = await this.handleError(err, req, entry);
+    }
+    const after = entry ? entry.after : this.appAfter;
+    for (const hook of after) {
+      try {
+        const r = await hook(response, req);
+        if (r instanceof Response) response = r;
+      } catch (err) {
+        error = err;
+        response = await this.handleError(err, req, entry);
+      }
+    }
+    await this.write(req, res, response, entry);
+    const teardown = entry ? entry.teardown : this.appTeardown;
+    for (const hook of teardown) {
+      try { await hook(req, error); } catch (err) { this.logger.error({ err, reqId: req.id }, 'teardown hook failed'); }
+    }
+  }
+
+  /** Host check, body-size pre-check and URL matching: a route, or the response/error instead. */
+  private matchRequest(req: Request): RouteEntry | Response | HTTPException {
+    const trusted = this.config.trustedHosts;
+    if (trusted.length > 0 && !isTrustedHost(req.header('host'), trusted)) {
+      return new BadRequest('The request host is not trusted.');
+    }
+    const declared = req.raw.headers['content-length'];
+    if (declared !== undefined && Number(declared) > this.config.maxContentLength) {
+      return new RequestEntityTooLarge();
+    }
+    const m = this.map.match(req.path, req.method);
+    switch (m.kind) {
+      case 'match': {
+        const entry = m.data as RouteEntry;
+        req.params = m.params;
+        req.endpoint = entry.endpoint;
+        req.rule = entry.rule;
+        req.blueprint = entry.blueprint;
+        return entry;
+      }
+      case 'redirect': {
+        const location = checkRedirectTarget(m.location + (req.queryString ? '?' + req.queryString : ''));
+        return new Response(null, { status: 308, headers: { location } });
+      }
+      case 'options':
+        return new Response(null, { status: 200, headers: { allow: m.allowed.join(', ') } });
+      case 'method_not_allowed':
+        return new MethodNotAllowed(m.allowed);
+      case 'invalid':
+        return new BadRequest('The request path is not valid.');
+      default:
+        return new NotFound();
+    }
+  }
+
+  private toResponse(rv: ViewReturn, req: Request): Promise<Response> {
+    return makeResponse(rv, (t) => this.renderTemplate(t, req));
+  }
+
+  private renderTemplate(t: TemplateResult, req: Request): Promise<string> {
+    if (!this.templates) {
+      throw new SetupError('PHIAL_E_NO_TEMPLATES', `No template folder: create ${resolve(this.config.rootPath, this.config.templateFolder)}`);
+    }
+    return this.templates.render(t.name, t.context, {
+      urlFor: (endpoint, values) => req.urlFor(endpoint, values),
+      cspNonce: req.cspNonce,
+    });
+  }
+
+  /** Finds and runs the error handler for `err`, or builds the default error page. */
+  private async handleError(err: unknown, req: Request, entry: RouteEntry | undefined): Promise<Response> {
+    const scopes = entry ? entry.scopes : [this.app];
+    const http = err instanceof HTTPException ? err : undefined;
+    if (!http) this.logger.error({ err, reqId: req.id, method: req.method, path: req.path }, `Exception on ${req.path} [${req.method}]`);
+    let handler: ErrorHandler | undefined;
+    let subject: unknown = err;
+    if (http) handler = findCodeHandler(scopes, http.code) ?? findClassHandler(scopes, http);
+    else {
+      handler = findClassHandler(scopes, err);
+      if (!handler) { subject = new InternalServerError(err); handler = findCodeHandler(scopes, 500) ?? findClassHandler(scopes, subject); }
+    }
+    if (handler) {
+      try {
+        return await this.toResponse(await handler(subject, req), req);
+      } catch (handlerErr) {
+        this.logger.error({ err: handlerErr, reqId: req.id }, 'error handler failed');
+        return this.defaultErrorResponse(new InternalServerError(handlerErr), req);
+      }
+    }
+    return this.defaultErrorResponse(http ?? new InternalServerError(err), req);
+  }
+
+  private defaultErrorResponse(err: HTTPException, req: Request): Response {
+    let debugDetail: string | undefined;
+    if (this.config.debug && err instanceof InternalServerError && isLoopback(req.remoteAddr)) {
+      const original = err.originalError;
+      debugDetail = original instanceof Error ? (original.stack ?? String(original)) : String(original);
+    }
+    const res = errorResponse(err, { accept: req.header('accept'), debugDetail, requestId: err.code >= 500 ? req.id : undefined });
+    if (err.code === 413 || err.code === 400) res.headers.set('connection', 'close');
+    return res;
+  }
+
+  private write(req: Request, res: ServerResponse, response: Response, entry: RouteEntry | undefined): Promise<void> | undefined {
+    let compiled = entry ? entry.headers : this.headers;
+    let names = entry ? entry.names : this.names;
+    if (response.securityHeaders) {
+      compiled = compileSecurityHeaders(mergeSecurityHeaderOptions(
+        mergeSecurityHeaderOptions(this.config.securityHeaders, entry?.options.securityHeaders), response.securityHeaders));
+      names = headerNames(compiled);
+    }
+    const ctx: WriteContext = { method: req.method, isSecure: req.isSecure, drawnNonce: req.drawnNonce, nonce: () => req.cspNonce };
+    try {
+      return writeResponse(ctx, res, response, compiled, names);
+    } catch (err) {
+      this.logger.error({ err, reqId: req.id }, 'response could not be written');
+      if (res.headersSent) { res.destroy(); return undefined; }
+      return writeResponse(ctx, res, this.defaultErrorResponse(new InternalServerError(err), req), this.headers, this.names);
+    }
+  }
+
+}
+
+function findCodeHandler(scopes: Scaffold[], code: number): ErrorHandler | undefined {
+  for (const s of scopes) {
+    const h = s.codeHandlers.get(code);
+    if (h) return h;
+  }
+  return undefined;
+}
+
+function findClassHandler(scopes: Scaffold[], err: unknown): ErrorHandler | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  for (const s of scopes) {
+    if (s.classHandlers.size === 0) continue;
+    for (let p = Object.getPrototypeOf(err) as object | null; p; p = Object.getPrototypeOf(p) as object | null) {
+      const h = s.classHandlers.get((p as { constructor: never }).constructor);
+      if (h) return h;
+    }
+  }
+  return undefined;
+}
+
+function isLoopback(addr: string): boolean {
+  return addr === '127.0.0.1' || addr === '::1' || addr.startsWith('127.');
+}
+
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return x !== null && (typeof x === 'object' || typeof x === 'function') && typeof (x as { then?: unknown }).then === 'function';
+}
