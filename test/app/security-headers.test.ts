@@ -104,3 +104,33 @@ test('a response may override one security header without duplicating it', async
   assert.equal(r.header('x-frame-options'), 'SAMEORIGIN');
   await c.close();
 });
+
+test('the fast path (no hooks) and the general path write the same headers', async () => {
+  const fast = makeApp();
+  const slow = makeApp();
+  for (const app of [fast, slow]) {
+    app.get('/html', () => '<p>x</p>');
+    app.get('/json', () => ({ a: 1 }));
+    app.get('/async', async () => ({ a: 2 }));
+  }
+  slow.afterRequest((res) => res);
+  const cf = fast.testClient();
+  const cs = slow.testClient();
+  for (const path of ['/html', '/json', '/async']) {
+    const a = await cf.get(path);
+    const b = await cs.get(path);
+    const names = (r: typeof a): string[] => Object.keys(r.headers).filter((n) => n !== 'date').sort();
+    assert.deepEqual(names(a), names(b), path);
+    for (const n of names(a)) {
+      if (n === 'content-security-policy') continue;
+      assert.equal(a.headers[n], b.headers[n], `${path} ${n}`);
+    }
+    assert.equal(a.text, b.text);
+    assert.equal(
+      a.header('content-security-policy')!.replace(/'nonce-[^']+'/g, 'N'),
+      b.header('content-security-policy')!.replace(/'nonce-[^']+'/g, 'N'),
+    );
+  }
+  await cf.close();
+  await cs.close();
+});
