@@ -45,6 +45,15 @@ export interface DispatchState {
   readonly requestHost: RequestHost;
 }
 
+/** The 308 to a URL's canonical spelling (strict slashes, merged slashes, dot segments, escapes). */
+class CanonicalRedirect extends Response {
+  constructor(location: string) {
+    super(null, { status: 308, headers: { location } });
+  }
+}
+
+const NO_HOOKS: BeforeRequestHook[] = [];
+
 /** @internal The request path of one frozen app. */
 export class Dispatcher {
   private readonly config: PhialConfig;
@@ -157,7 +166,10 @@ export class Dispatcher {
     let response: Response;
     let error: unknown;
     try {
-      const before = entry ? entry.before : this.appBefore;
+      // A canonicalising redirect is answered before any hook: hooks (guards) only ever see the
+      // canonical path, and meet the request again once the client follows the 308. Routing
+      // errors (404/405) do pass app hooks first, as in Flask.
+      const before = entry ? entry.before : routed instanceof CanonicalRedirect ? NO_HOOKS : this.appBefore;
       let rv: ViewReturn | void = undefined;
       for (let i = 0; i < before.length && rv === undefined; i++) rv = await before[i]!(req);
       if (rv === undefined) {
@@ -210,7 +222,7 @@ export class Dispatcher {
       }
       case 'redirect': {
         const location = checkRedirectTarget(m.location + (req.queryString ? '?' + req.queryString : ''));
-        return new Response(null, { status: 308, headers: { location } });
+        return new CanonicalRedirect(location);
       }
       case 'options':
         return new Response(null, { status: 200, headers: { allow: m.allowed.join(', ') } });
@@ -242,6 +254,7 @@ export class Dispatcher {
     const scopes = entry ? entry.scopes : [this.app];
     const http = err instanceof HTTPException ? err : undefined;
     if (!http) this.logger.error({ err, reqId: req.id, method: req.method, path: req.path }, `Exception on ${req.path} [${req.method}]`);
+    else if (http.code >= 500) this.logger.error({ status: http.code, description: http.description, reqId: req.id, method: req.method, path: req.path }, `HTTP ${http.code} on ${req.path} [${req.method}]`);
     let handler: ErrorHandler | undefined;
     let subject: unknown = err;
     if (http) handler = findCodeHandler(scopes, http.code) ?? findClassHandler(scopes, http);

@@ -67,7 +67,8 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'The server is temporarily unable to service your request. Please try again later.',
 };
 
-function defaultDescription(code: number): string {
+/** Werkzeug's standard sentence for a status (the reason phrase when there is none). */
+export function defaultDescription(code: number): string {
   return DESCRIPTIONS[code] ?? statusName(code);
 }
 

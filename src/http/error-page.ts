@@ -1,12 +1,13 @@
 /**
  * Default error responses. HTML for browsers (a small page like Werkzeug's), JSON when the client
  * prefers it (`Accept: application/json` without `text/html`). The text is the exception's
- * short description, HTML-escaped; a 5xx never shows the underlying error's message. In debug
+ * short description, HTML-escaped, for 4xx; a 5xx shows only the standard sentence for its status
+ * (the description and any underlying error go to the log). In debug
  * mode, and only to a loopback client, a 500 page adds the stack trace.
  *
  * @module
  */
-import { HTTPException, statusName } from '../errors.ts';
+import { HTTPException, defaultDescription, statusName } from '../errors.ts';
 import { Response } from './response.ts';
 
 /** HTML-escapes `& < > " '` (OWASP XSS cheat sheet, rule #1). */
@@ -32,7 +33,9 @@ export interface ErrorPageOptions {
 /** Builds the default response for an HTTP exception. */
 export function errorResponse(err: HTTPException, opts: ErrorPageOptions): Response {
   const name = statusName(err.code);
-  const description = err.description;
+  // A 5xx page shows only the standard sentence: whatever text the app or a library put in a
+  // server error (`abort(500, detail)`) goes to the log, never to the client.
+  const description = err.code >= 500 ? defaultDescription(err.code) : err.description;
   let res: Response;
   if (wantsJson(opts.accept)) {
     const body: Record<string, unknown> = { error: { status: err.code, name, message: description } };

@@ -38,6 +38,10 @@ const INVALID: CanonicalPath = Object.freeze({ ok: false, invalid: true });
  *   for other callers (test clients, adapters) so that text is only ever decoded here.
  * - Each segment is percent-decoded once as UTF-8. A malformed escape, invalid UTF-8 (including
  *   overlong forms such as `%C0%AE`) or a decoded NUL is `{ invalid }` (→ 400).
+ * - A segment with escapes must be spelled canonically: only characters outside ASCII letters,
+ *   digits, `-._~!$&'()*+,:;=@` are escaped, with upper-case hex (RFC 3986 §6.2.2). `/%61dmin`,
+ *   `/%2fx` and `/caf%c3%a9` give `{ redirect }` to `/admin`, `/%2Fx`, `/caf%C3%A9`, so the raw
+ *   path a guard reads and the decoded path the router matches always name the same resource.
  * - Empty segments (`//`) and dot segments (`.`, `..`, also spelled `%2e`, `.%2E`, …) give
  *   `{ redirect }`: the path with slashes merged and dots resolved as in RFC 3986 §5.2.4, never
  *   above the root. This is Werkzeug's `merge_slashes` 308, extended to dot segments, which
@@ -117,6 +121,10 @@ export function splitPath(rawPath: string, out: SegmentBuffer): number {
         if (escaped) {
           const decoded = decodeSegment(segment);
           if (decoded === null) return SPLIT_INVALID;
+          // One spelling per path: `/%61dmin` and `/admin` route alike, so a guard that reads
+          // the raw path must never see the first (case C04). Escapes that need not be escapes,
+          // and lower-case hex, redirect to the canonical encoding.
+          if (!redirect && canonicalSegment(decoded) !== segment) redirect = true;
           segment = decoded;
           if (plain && (decoded.includes('/') || decoded.includes('\\'))) plain = false;
         }
@@ -172,7 +180,7 @@ export function canonicalLocation(rawPath: string): string {
       if (isLast) trailing = true;
       continue;
     }
-    out.push(raw.includes('\\') ? raw.replaceAll('\\', '%5C') : raw);
+    out.push(raw.includes('%') ? canonicalSegment(decoded) : raw.includes('\\') ? raw.replaceAll('\\', '%5C') : raw);
   }
   if (out.length === 0) return '/';
   return '/' + out.join('/') + (trailing ? '/' : '');
@@ -200,6 +208,14 @@ export function encodePathText(text: string, keepSlash: boolean): string {
   const encoded = encodeURIComponent(text);
   if (!encoded.includes('%')) return encoded;
   return encoded.replace(keepSlash ? KEPT_ESCAPES : KEPT_ESCAPES_NO_SLASH, unescapeOne);
+}
+
+/**
+ * The canonical encoding of a decoded segment: {@link encodePathText} without keeping `/`, so
+ * `%2F` stays escaped; lone surrogates cannot occur (segments are decoded from valid UTF-8).
+ */
+function canonicalSegment(decoded: string): string {
+  return encodePathText(decoded, false);
 }
 
 function unescapeOne(escape: string): string {

@@ -50,3 +50,19 @@ test('error descriptions are HTML-escaped', async () => {
   assert.match(r.text, /&lt;script&gt;/);
   await c.close();
 });
+
+test('a 5xx page never shows the text given to abort(); the log has it', async () => {
+  const { logger, lines } = captureLogger();
+  const app = makeApp({ logger });
+  app.get('/a', async () => { const { abort } = await import('phial'); return abort(500, 'DB password is hunter2'); });
+  app.get('/b', async () => { const { ServiceUnavailable } = await import('phial'); throw new ServiceUnavailable('maintenance: hunter2'); });
+  const c = app.testClient();
+  for (const path of ['/a', '/b']) {
+    const r = await c.get(path);
+    assert.ok(r.status >= 500);
+    assert.doesNotMatch(r.text, /hunter2/);
+    assert.doesNotMatch((await c.get(path, { headers: { accept: 'application/json' } })).text, /hunter2/);
+  }
+  assert.ok(lines().some((l) => JSON.stringify(l).includes('DB password is hunter2')));
+  await c.close();
+});

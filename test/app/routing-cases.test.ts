@@ -68,7 +68,7 @@ test('C04: non-canonical paths never reach a file past the guard', async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   try {
-    for (const path of ['/static/admin/secret.txt', '//static/admin/secret.txt', '/static//admin/secret.txt', '/./static/admin/secret.txt', '/static/./admin/secret.txt', '/static/x/../admin/secret.txt', '/static/%2e/admin/secret.txt', '/static/x/%2e%2e/admin/secret.txt', '/static/admin%2fsecret.txt', '/static/ADMIN/secret.txt']) {
+    for (const path of ['/static/admin/secret.txt', '//static/admin/secret.txt', '/static//admin/secret.txt', '/./static/admin/secret.txt', '/static/./admin/secret.txt', '/static/x/../admin/secret.txt', '/static/%2e/admin/secret.txt', '/static/x/%2e%2e/admin/secret.txt', '/static/admin%2fsecret.txt', '/static/ADMIN/secret.txt', '/static/%61dmin/secret.txt', '/%73tatic/admin/secret.txt', '/static/admin/%73ecret.txt']) {
       const res = await rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
       const status = Number(/^HTTP\/1\.1 (\d+)/.exec(res)![1]);
       assert.ok([308, 400, 401, 404].includes(status), `${path} → ${status}`);
@@ -83,6 +83,21 @@ test('C04: non-canonical paths never reach a file past the guard', async () => {
   } finally {
     server.close();
   }
+});
+
+test('C04: an exact-path guard cannot be bypassed with escapes, and hooks never see a non-canonical path', async () => {
+  const app = makeApp();
+  const seen: string[] = [];
+  app.beforeRequest((req) => { seen.push(req.path); return req.path === '/me' ? ['login required', 401] as const : undefined; });
+  app.get('/me', () => 'me');
+  const c = app.testClient();
+  for (const path of ['/me', '/%6De', '/%6de', '//me', '/./me', '/x/../me']) {
+    const r = await c.get(path, { followRedirects: true });
+    assert.equal(r.status, 401, path);
+    assert.doesNotMatch(r.text, /^me$/);
+  }
+  assert.deepEqual([...new Set(seen)], ['/me'], 'hooks only ever saw the canonical path');
+  await c.close();
 });
 
 test('C06: static files never leave their folder (sibling prefix, traversal, symlinks, dotfiles)', async () => {

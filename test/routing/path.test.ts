@@ -17,7 +17,21 @@ describe('canonicalPath', () => {
 
   test('encoded separators are kept inside their segment', () => {
     assert.deepEqual(canonicalPath('/a%2Fb/c%5Cd/e\\f'), { ok: true, segments: ['a/b', 'c\\d', 'e\\f'], trailingSlash: false });
-    assert.deepEqual(canonicalPath('/%2e%2e%2fetc'), { ok: true, segments: ['../etc'], trailingSlash: false });
+    assert.deepEqual(canonicalPath('/%2e%2e%2Fetc'), { ok: false, redirect: '/..%2Fetc' }, 'lower-case %2e is not canonical');
+    assert.deepEqual(canonicalPath('/..%2Fetc'), { ok: true, segments: ['../etc'], trailingSlash: false });
+  });
+
+  test('escapes must be canonical: unreserved characters unescaped, upper-case hex (case C04)', () => {
+    const cases: Array<[string, string]> = [
+      ['/%61dmin/secret.txt', '/admin/secret.txt'],
+      ['/notes/%31', '/notes/1'],
+      ['/a%2fb', '/a%2Fb'],
+      ['/caf%c3%a9', '/caf%C3%A9'],
+      ['/%40me', '/@me'],
+      ['/x/%2e%2e/%61dmin', '/admin'],
+    ];
+    for (const [raw, location] of cases) assert.deepEqual(canonicalPath(raw), { ok: false, redirect: location }, raw);
+    for (const ok of ['/a%20b', '/a%2Fb', '/caf%C3%A9', '/a%5Cb', '/%25']) assert.equal(canonicalPath(ok).ok, true, ok);
   });
 
   test('C04: empty and dot segments redirect to the one canonical path', () => {
