@@ -217,6 +217,22 @@ export class Phial extends Scaffold {
     });
   }
 
+  /** @internal The security block for raw server replies (parser errors, timeouts). */
+  get rawReplyHeaders(): readonly string[] {
+    if (!this.frozen) this.freeze();
+    const csp = this.headers.staticCsp;
+    return csp === null ? this.headers.common : [...this.headers.common, this.headers.cspHeaderName, csp];
+  }
+
+  /**
+   * @internal `100 Continue` only for a body the app may accept: a declared length above
+   * `maxContentLength` is answered 413 without inviting the upload.
+   */
+  shouldContinue(req: IncomingMessage): boolean {
+    const declared = req.headers['content-length'];
+    return declared === undefined || Number(declared) <= this.config.maxContentLength;
+  }
+
   /** The app-wide security headers as configured, name → value or `off`. */
   describeSecurityHeaders(): Record<string, string> {
     if (!this.frozen) this.freeze();

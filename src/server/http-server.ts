@@ -28,6 +28,17 @@ export interface HardenedServerOptions {
   connectionsCheckingInterval?: number;
   /** Receives one `debug` line per malformed request (error code and status only — never request bytes). */
   logger?: Pick<ServerLogger, 'debug'>;
+  /**
+   * Extra headers for the raw replies this layer writes itself (400/405/408/413/431), as flat
+   * `[name, value, …]` pairs — the app's security header block, so even a parser error carries it.
+   */
+  replyHeaders?: readonly string[];
+  /**
+   * Decides whether a request with `Expect: 100-continue` gets `100 Continue` (default: always).
+   * Return false when the request will be refused anyway (body too large), so the client is not
+   * invited to upload it; the listener then answers the request as usual.
+   */
+  shouldContinue?: (req: IncomingMessage) => boolean;
 }
 
 /** The response node:http's `Server` exposes on a socket while one is in flight (used by Node's own default handler too). */
@@ -52,21 +63,36 @@ const REASONS: Readonly<Record<number, string>> = {
   431: 'Request Header Fields Too Large',
 };
 
-// Precomputed once: no body (nothing to reflect or sniff), no Date/Server, explicit close.
-const RAW_REPLIES: ReadonlyMap<number, Buffer> = new Map(
-  Object.entries(REASONS).map(([status, reason]) => [
-    Number(status),
-    Buffer.from(
-      `HTTP/1.1 ${status} ${reason}\r\n` +
-        'Content-Type: text/plain; charset=utf-8\r\n' +
-        'Content-Length: 0\r\n' +
-        'X-Content-Type-Options: nosniff\r\n' +
-        'Cache-Control: no-store\r\n' +
-        'Connection: close\r\n\r\n',
-      'latin1',
-    ),
-  ]),
-);
+const REASONS_WITH_405: Readonly<Record<number, string>> = { ...REASONS, 405: 'Method Not Allowed' };
+
+/**
+ * The raw replies, precomputed per server: no body (nothing to reflect or sniff), no Date/Server,
+ * explicit close, and the app's security headers when given.
+ */
+function rawReplies(extra: readonly string[]): ReadonlyMap<number, Buffer> {
+  let lines = '';
+  for (let i = 0; i + 1 < extra.length; i += 2) {
+    const name = extra[i]!;
+    if (name === 'x-content-type-options' || name === 'cache-control' || name === 'connection') continue;
+    lines += `${name}: ${extra[i + 1]!}\r\n`;
+  }
+  return new Map(
+    Object.entries(REASONS_WITH_405).map(([status, reason]) => [
+      Number(status),
+      Buffer.from(
+        `HTTP/1.1 ${status} ${reason}\r\n` +
+          'Content-Type: text/plain; charset=utf-8\r\n' +
+          'Content-Length: 0\r\n' +
+          'X-Content-Type-Options: nosniff\r\n' +
+          'Cache-Control: no-store\r\n' +
+          lines +
+          (status === '405' ? 'Allow: GET, HEAD, OPTIONS, POST, PUT, PATCH, DELETE\r\n' : '') +
+          'Connection: close\r\n\r\n',
+        'latin1',
+      ),
+    ]),
+  );
+}
 
 /** How long (ms) a rejected socket may linger after our reply before it is destroyed. */
 const LINGER_MS = 500;
@@ -93,6 +119,7 @@ function errorCode(err: Error): string | undefined {
 function clientErrorListener(
   rejected: WeakSet<Duplex>,
   logger: Pick<ServerLogger, 'debug'> | undefined,
+  replies: ReadonlyMap<number, Buffer>,
 ): (err: Error, socket: Duplex) => void {
   return (err, socket) => {
     // llhttp stays in its error state and reports every later chunk again; answer only once per socket.
@@ -109,7 +136,7 @@ function clientErrorListener(
       socket.destroy();
       return;
     }
-    socket.end(RAW_REPLIES.get(status));
+    socket.end(replies.get(status));
     const timer = setTimeout(() => socket.destroy(), LINGER_MS);
     timer.unref();
     socket.once('close', () => clearTimeout(timer));
@@ -193,6 +220,19 @@ export function createHardenedServer(
   server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
   server.maxConnections = limits.maxConnections;
   server.timeout = options.socketTimeout ?? (limits.requestTimeout > 0 ? limits.requestTimeout : 120_000);
-  server.on('clientError', clientErrorListener(rejected, options.logger));
+  const replies = rawReplies(options.replyHeaders ?? []);
+  server.on('clientError', clientErrorListener(rejected, options.logger, replies));
+  // CONNECT (a proxy tunnel request) is not something an app serves: without a listener Node
+  // drops the socket silently; answer 405 with the usual headers instead.
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    if (socket.writable) socket.end(replies.get(405)); else socket.destroy();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  });
+  const deferred = deferredListener(listener, rejected);
+  const shouldContinue = options.shouldContinue;
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (shouldContinue === undefined || shouldContinue(req)) res.writeContinue();
+    deferred(req, res);
+  });
   return server;
 }

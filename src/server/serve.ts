@@ -57,7 +57,11 @@ export async function serve(app: ServableApp, opts: ServeOptions): Promise<Runni
     app.handle(req, res);
   };
 
-  const server = createHardenedServer(listener, limits, { logger });
+  const server = createHardenedServer(listener, limits, {
+    logger,
+    ...(app.rawReplyHeaders ? { replyHeaders: app.rawReplyHeaders } : {}),
+    ...(app.shouldContinue ? { shouldContinue: (req: IncomingMessage) => app.shouldContinue!(req) } : {}),
+  });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));

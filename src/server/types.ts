@@ -34,6 +34,10 @@ export interface ServableApp {
   readonly logger: ServerLogger;
   /** Closes the app's resources (pools…); awaited once during graceful shutdown, after the last connection closed. */
   runShutdownHooks(): Promise<void>;
+  /** Security headers (flat pairs) to add to the raw replies the server layer writes itself. */
+  readonly rawReplyHeaders?: readonly string[];
+  /** Whether a request with `Expect: 100-continue` should get `100 Continue` (false when it will be refused). */
+  shouldContinue?(req: IncomingMessage): boolean;
 }
 
 /** A listening server, as returned by `serve()` (and `app.listen()`). */

@@ -104,3 +104,28 @@ describe('C35 message framing', () => {
     assert.notEqual((server as unknown as Record<string, unknown>)['insecure' + 'HTTPParser'], true);
   });
 });
+
+test('raw replies carry the app security headers; CONNECT gets 405; no 100 Continue for a body that will be refused', async () => {
+  const { makeApp, rawRequest } = await import('../helpers.ts');
+  const { serve } = await import('../../src/server/serve.ts');
+  const app = makeApp({ maxContentLength: 1000 });
+  app.post('/upload', async (req) => ({ size: (await req.body()).length }));
+  const running = await serve(app, { host: '127.0.0.1', port: 0, handleSignals: false });
+  const port = running.address.port;
+  try {
+    const bad = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1 2\r\n\r\n');
+    assert.match(bad, /^HTTP\/1\.1 400 /);
+    assert.match(bad, /x-frame-options: DENY/i);
+    assert.match(bad, /content-security-policy: default-src 'none'/i);
+    const connect = await rawRequest(port, 'CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1:1\r\n\r\n');
+    assert.match(connect, /^HTTP\/1\.1 405 /);
+    const big = await rawRequest(port, 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n');
+    assert.doesNotMatch(big, /100 Continue/);
+    assert.match(big, /^HTTP\/1\.1 413 /);
+    const small = await rawRequest(port, 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Type: application/octet-stream\r\nExpect: 100-continue\r\nConnection: close\r\n\r\nhello');
+    assert.match(small, /^HTTP\/1\.1 100 Continue/);
+    assert.match(small, /HTTP\/1\.1 200 /);
+  } finally {
+    await running.close();
+  }
+});
