@@ -216,8 +216,11 @@ const PLACEHOLDER_WORDS = [
   'only', 'or', 'our', 'password', 'phial', 'please', 'prod', 'production', 'put', 'random',
   'real', 'replace', 'sample', 'secret', 'session', 'set', 'should', 'signing', 'some', 'staging',
   'string', 'strong', 'super', 'test', 'testing', 'the', 'this', 'to', 'todo', 'token', 'use',
-  'value', 'very', 'with', 'xxx', 'you', 'your',
+  'value', 'very', 'with', 'xxx', 'you', 'your', 'now', 'later', 'asap', 'yet', 'admin', 'pass',
+  'qwerty', 'asdf', 'letmein', 'temp', 'tmp', 'foo', 'bar', 'baz', 'hello', 'world',
 ];
+// Alphabet order for spotting runs like "0123456789abcdef" or "abcdefgh…".
+const SEQUENCE = '0123456789abcdefghijklmnopqrstuvwxyz';
 const PLACEHOLDER_SET = new Set(PLACEHOLDER_WORDS);
 // Keys published verbatim in documentation: the Flask tutorial's `secrets.token_hex()` output.
 const PUBLISHED_KEYS = new Set(['192b9bdd22ab9ed4d12e236c78afcb9a393ec15f71bbf5dc987d54727823bcbf']);
@@ -243,8 +246,26 @@ export function checkSecretKey(key: string): string | null {
   const norm = lower.replace(/[^a-z0-9]/g, '');
   if (norm.length === 0 || (/[a-z]/.test(norm) && isPlaceholderPhrase(norm))) return 'is a placeholder, not a random key';
   if ((norm + norm).indexOf(norm, 1) < norm.length) return 'is one short pattern repeated';
+  if (sequentialShare(norm) >= 0.5) return 'is mostly an alphabet or digit sequence, not a random key';
   if (new Set(key).size < 8) return 'uses fewer than 8 distinct characters';
   return null;
+}
+
+/**
+ * Share of characters of `s` that sit in ascending runs of 4 or more in {@link SEQUENCE}
+ * ("0123", "abcdef"). A random hex or base64 key scores near 0; "abcdefgh…012345" near 1.
+ */
+function sequentialShare(s: string): number {
+  if (s.length === 0) return 0;
+  let inRuns = 0;
+  let run = 1;
+  for (let i = 1; i <= s.length; i++) {
+    const step = i < s.length && SEQUENCE.indexOf(s[i]!) === SEQUENCE.indexOf(s[i - 1]!) + 1 && SEQUENCE.indexOf(s[i]!) > 0;
+    if (step) { run++; continue; }
+    if (run >= 4) inRuns += run;
+    run = 1;
+  }
+  return inRuns / s.length;
 }
 
 /** True when `s` splits entirely into placeholder words and short numbers (word-break DP; keys are short). */

@@ -37,6 +37,7 @@ test('production refuses short, placeholder and dev-only keys without echoing th
     'phial-insecure-notes-example-development-key-0001', 'django-insecure-0123456789abcdefghijklmnopqrstuvwxyz',
     '192b9bdd22ab9ed4d12e236c78afcb9a393ec15f71bbf5dc987d54727823bcbf', // the Flask tutorial's key
     '0101010101010101010101010101010110101010',
+    'your-secret-key-here-change-this-now', 'dev-secret-key-0123456789abcdef0123456789', 'abcdefghijklmnopqrstuvwxyz012345',
   ];
   for (const key of weak) {
     assert.notEqual(checkSecretKey(key), null, key);
