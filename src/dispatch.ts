@@ -241,7 +241,7 @@ export class Dispatcher {
 
   private renderTemplate(t: TemplateResult, req: Request): Promise<string> {
     if (!this.templates) {
-      throw new SetupError('PHIAL_E_NO_TEMPLATES', `No template folder: create ${resolve(this.config.rootPath, this.config.templateFolder)}`);
+      throw new SetupError('PHIAL_E_NO_TEMPLATES', `No template folder at ${resolve(this.config.rootPath, this.config.templateFolder)}: create it, or set rootPath (e.g. rootPath: import.meta.dirname) or templateFolder`);
     }
     return this.templates.render(t.name, t.context, {
       urlFor: (endpoint, values) => req.urlFor(endpoint, values),

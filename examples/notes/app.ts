@@ -2,8 +2,6 @@
  * The notes app: a small multi-page Phial app with a JSON API. Start it with `npm start` from the
  * repository root; it listens on http://127.0.0.1:5000 (override with PORT and HOST).
  */
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Blueprint, Phial, NotFound, abort, type PhialAppOptions } from 'phial';
 import { openDatabase } from './db.ts';
 
@@ -12,7 +10,7 @@ import { openDatabase } from './db.ts';
  * temporary instance folder.
  */
 export async function createApp(options: PhialAppOptions = {}): Promise<Phial> {
-  const app = new Phial({ name: 'notes', rootPath: dirname(fileURLToPath(import.meta.url)), ...options });
+  const app = new Phial({ name: 'notes', rootPath: import.meta.dirname, ...options });
 
   const db = await openDatabase(app.config.instancePath);
   app.onShutdown(() => db.destroy());
@@ -37,7 +35,8 @@ export async function createApp(options: PhialAppOptions = {}): Promise<Phial> {
   });
 
   pages.get('/about', function about() {
-    return app.render('about.html', { headers: app.describeSecurityHeaders() });
+    const headers = Object.entries(app.describeSecurityHeaders()).filter(([, value]) => value !== 'off');
+    return app.render('about.html', { headers });
   });
 
   /** JSON API. */
@@ -62,7 +61,10 @@ export async function createApp(options: PhialAppOptions = {}): Promise<Phial> {
     return { status: 'ok' };
   });
 
-  app.errorHandler(404, (err: NotFound) => [app.render('error.html', { code: 404, title: 'Not found', message: err.description }), 404]);
+  // Routing 404s belong to the app (as in Flask), so the API's JSON 404 for unknown URLs is here.
+  app.errorHandler(404, (err: NotFound, req) => req.path.startsWith('/api/')
+    ? [{ error: { status: 404, message: err.description } }, 404]
+    : [app.render('error.html', { code: 404, title: 'Not found', message: err.description }), 404]);
 
   return app;
 }

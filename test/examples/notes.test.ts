@@ -63,3 +63,12 @@ test('static CSS and health check', async () => {
   assert.match(css.header('content-type')!, /^text\/css/);
   assert.deepEqual((await client.get('/healthz')).json(), { status: 'ok' });
 });
+
+test('unknown API URLs answer JSON 404s; the about page lists only headers that are sent', async () => {
+  const r = await client.get('/api/nothing-here');
+  assert.equal(r.status, 404);
+  assert.deepEqual(r.json(), { error: { status: 404, message: 'The requested URL was not found on the server.' } });
+  const about = await client.get('/about');
+  assert.doesNotMatch(about.text, />off</);
+  assert.match(about.text, /x-frame-options/);
+});
