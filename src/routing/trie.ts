@@ -9,8 +9,10 @@
  * - a rule has at most one `path` variable and a fixed number of segments after it, so the
  *   segments a `path` edge consumes are fixed by counting from the end: no split is searched.
  *
- * Priority at each segment: the static child (a Map lookup), then converter edges in the order
- * they were first registered, then `path` edges (longer tails first).
+ * Priority at each segment: the static child (a Map lookup), then converter edges — the ones
+ * with more static text in the segment first (`<a>-<b>-<c>` before `<a>-<b>` before `<a>`, as
+ * Werkzeug orders rules by their static weight), in the order they were first registered among
+ * equals — then `path` edges (longer tails first).
  *
  * @module
  */
@@ -84,12 +86,26 @@ export function insert<E extends Terminal>(
       if (edge === undefined) {
         const converter = parts.length === 1 && first.kind === 'variable' ? first.converter : null;
         edge = { key, converter, parts, node: new TrieNode() };
-        node.dynamic.push(edge);
+        insertBySpecificity(node.dynamic, edge);
       }
       node = edge.node;
     }
   }
   (trailingSlash ? node.slash : node.exact).push(entry);
+}
+
+function staticWeight(parts: readonly RulePart[]): number {
+  let n = 0;
+  for (const p of parts) if (p.kind === 'static') n += p.text.length;
+  return n;
+}
+
+/** Inserts after every edge at least as specific, so equals keep registration order. */
+function insertBySpecificity<E extends Terminal>(edges: DynamicEdge<E>[], edge: DynamicEdge<E>): void {
+  const w = staticWeight(edge.parts);
+  let i = edges.length;
+  while (i > 0 && staticWeight(edges[i - 1]!.parts) < w) i--;
+  edges.splice(i, 0, edge);
 }
 
 /** Equal keys mean the same converters, arguments, names and static text, so edges can be shared. */

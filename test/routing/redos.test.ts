@@ -42,15 +42,20 @@ test('C01: ~6 KB and ~16 KB near-miss paths are a 404 in well under 100 ms', () 
   assert.equal(map.match('/health', 'GET').kind, 'match');
 });
 
-test('C01: the split is deterministic (first separator), so the match is what the rule says', () => {
+test('C01: the split is deterministic (first separator); the rule with more static text wins', () => {
   const map = c01Map();
   const r = map.match('/x-y-z', 'GET');
   assert.ok(r.kind === 'match');
-  assert.equal(r.rule.endpoint, 'two');
-  assert.deepEqual(r.params, { a: 'x', b: 'y-z' });
+  assert.equal(r.rule.endpoint, 'three', 'more static text wins, whatever the registration order');
+  assert.deepEqual(r.params, { a: 'x', b: 'y', c: 'z' });
+  const two = map.match('/x-y', 'GET');
+  assert.ok(two.kind === 'match');
+  assert.equal(two.rule.endpoint, 'two');
+  assert.deepEqual(two.params, { a: 'x', b: 'y' });
   const json = map.match('/x-y-z.json', 'GET');
   assert.ok(json.kind === 'match');
-  assert.deepEqual(json.params, { a: 'x', b: 'y-z.json' }, 'the first registered rule wins');
+  assert.equal(json.rule.endpoint, 'three_json');
+  assert.deepEqual(json.params, { a: 'x', b: 'y', c: 'z' });
 });
 
 test('C01: matching time grows at most about linearly (n=8000 vs n=1000)', () => {
