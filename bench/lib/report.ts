@@ -107,7 +107,7 @@ export function markdownReport(rows: readonly ResultRow[], info: RunInfo): strin
     `- CPU: ${info.cpu}`,
     `- Load generator: ${info.loadGenerator}, \`${info.loadCommand}\` (${info.durationS} s measured per route after ${info.warmupS} s warm-up; ${info.rounds === 1 ? '1 round' : `best of ${info.rounds} interleaved rounds`})`,
     `- Pinning: ${info.pinning}`,
-    `- Servers: \`node --conditions=phial-source --import tsx bench/servers/<name>.ts\`, \`NODE_ENV=production\`, 127.0.0.1 only`,
+    `- Servers: \`node --import tsx bench/servers/<name>.ts\`, \`NODE_ENV=production\`, 127.0.0.1 only; \`phial\` resolves to the package built by \`npm run build\` (dist/)`,
     `- Contestants: ${info.contestants.join(', ')}`,
     '',
     markdownTable(rows, info.baseline),
