@@ -1,7 +1,7 @@
 // The `phial` command line: runCli in process for parsing and discovery, bin/phial.js end to end.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -13,8 +13,6 @@ import { ROOT, spawnNode, within } from '../server/helpers.ts';
 const FIX = 'test/fixtures/server';
 const APP = `${FIX}/app.ts`;
 const BIN = 'bin/phial.js';
-// The end-to-end tests of the real app need src/app.ts (Phial).
-const noPhial = !existsSync(join(ROOT, 'src/app.ts'));
 
 async function cli(argv: string[], env: Record<string, string | undefined> = {}, cwd = ROOT) {
   let stdout = '';
@@ -176,7 +174,7 @@ describe('bin/phial.js end to end', () => {
     assert.deepEqual(child.stderr, ["phial: error: invalid value for --workers: '0' (expected an integer from 1 to 64)"]);
   });
 
-  test('phial run serves the Phial fixture app and exits 0 on SIGTERM', { skip: noPhial }, async () => {
+  test('phial run serves the Phial fixture app and exits 0 on SIGTERM', async () => {
     const child = spawnNode([BIN, 'run', '--app', APP, '--port', '0']);
     try {
       const [, url] = await child.waitFor(/Running on (http:\/\/127\.0\.0\.1:\d+) /, 20_000, 'stderr');
@@ -191,7 +189,7 @@ describe('bin/phial.js end to end', () => {
     }
   });
 
-  test('phial run --workers 2: both workers serve, SIGTERM stops all with exit 0', { skip: noPhial }, async () => {
+  test('phial run --workers 2: both workers serve, SIGTERM stops all with exit 0', async () => {
     const child = spawnNode([BIN, 'run', '--app', APP, '--port', '0', '--workers', '2']);
     try {
       await child.waitFor(/workers started/, 30_000, 'stderr');
@@ -205,7 +203,7 @@ describe('bin/phial.js end to end', () => {
     }
   });
 
-  test('a configuration error (production without a secret key) → exit 2, one line', { skip: noPhial }, async () => {
+  test('a configuration error (production without a secret key) → exit 2, one line', async () => {
     const child = spawnNode([BIN, 'run', '--app', APP, '--host', '0.0.0.0'], {
       PHIAL_ENV: 'production', PHIAL_SECRET_KEY: '', PHIAL_SECRET_KEY_FILE: '',
     });
@@ -215,7 +213,7 @@ describe('bin/phial.js end to end', () => {
     assert.match(child.stderr[0] ?? '', /^phial: error: .*PHIAL_E_[A-Z_]+/);
   });
 
-  test('phial routes lists the Phial fixture app', { skip: noPhial }, async () => {
+  test('phial routes lists the Phial fixture app', async () => {
     const table = spawnNode([BIN, 'routes', '--app', APP]);
     assert.equal((await within(table.exited, 20_000, 'exit')).code, 0, table.stderr.join('\n'));
     assert.equal(table.stdout[0]?.replace(/ +/g, ' '), 'Rule Methods Endpoint Options');
