@@ -15,7 +15,6 @@ import type { UrlMap } from './routing/map.ts';
 import type { ConverterFactory } from './routing/converters.ts';
 import { compileSecurityHeaders, type CompiledSecurityHeaders } from './security/headers.ts';
 import { loadConfig, assertProductionReady, type PhialConfig, type PhialOptions } from './config.ts';
-import { TemplateEngine } from './templates/engine.ts';
 import { TemplateResult } from './template-result.ts';
 import { Scaffold, SetupError } from './scaffold.ts';
 import { TestClient, type TestClientOptions } from './testing/client.ts';
@@ -141,7 +140,7 @@ export class Phial extends Scaffold {
       app: this, securityHeaders: this.config.securityHeaders, headers, names, appAfter, appTeardown, converters: this.converters,
     });
     const templateDir = resolve(this.config.rootPath, this.config.templateFolder);
-    const templates = existsSync(templateDir) ? new TemplateEngine({ roots: [templateDir], cache: !this.config.debug }) : undefined;
+    const templates = existsSync(templateDir) ? { roots: [templateDir], cache: !this.config.debug } : undefined;
     this.map = map;
     this.headers = headers;
     this.dispatcher = new Dispatcher({

@@ -18,7 +18,8 @@ import type { UrlMap } from './routing/map.ts';
 import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders } from './security/headers.ts';
 import { checkRedirectTarget } from './security/redirect.ts';
 import type { PhialConfig } from './config.ts';
-import type { TemplateEngine } from './templates/engine.ts';
+import type { TemplateEngine, TemplateEngineOptions } from './templates/engine.ts';
+import { createTemplateEngine } from './templates/lazy.ts';
 import type { TemplateResult } from './template-result.ts';
 import { SetupError, type Scaffold } from './scaffold.ts';
 import { RouteEntry } from './routes.ts';
@@ -38,7 +39,8 @@ export interface DispatchState {
   readonly map: UrlMap<RouteEntry>;
   readonly headers: CompiledSecurityHeaders;
   readonly names: Set<string>;
-  readonly templates: TemplateEngine | undefined;
+  /** The template engine's options when the app has a template folder (created on first render). */
+  readonly templates: TemplateEngineOptions | undefined;
   readonly appBefore: BeforeRequestHook[];
   readonly appAfter: AfterRequestHook[];
   readonly appTeardown: TeardownRequestHook[];
@@ -61,7 +63,8 @@ export class Dispatcher {
   private readonly map: UrlMap<RouteEntry>;
   private readonly headers: CompiledSecurityHeaders;
   private readonly names: Set<string>;
-  private readonly templates: TemplateEngine | undefined;
+  private readonly templateOptions: TemplateEngineOptions | undefined;
+  private engine: Promise<TemplateEngine> | undefined;
   private readonly appBefore: BeforeRequestHook[];
   private readonly appAfter: AfterRequestHook[];
   private readonly appTeardown: TeardownRequestHook[];
@@ -75,7 +78,7 @@ export class Dispatcher {
     this.map = state.map;
     this.headers = state.headers;
     this.names = state.names;
-    this.templates = state.templates;
+    this.templateOptions = state.templates;
     this.appBefore = state.appBefore;
     this.appAfter = state.appAfter;
     this.appTeardown = state.appTeardown;
@@ -239,11 +242,13 @@ export class Dispatcher {
     return makeResponse(rv, (t) => this.renderTemplate(t, req));
   }
 
-  private renderTemplate(t: TemplateResult, req: Request): Promise<string> {
-    if (!this.templates) {
+  private async renderTemplate(t: TemplateResult, req: Request): Promise<string> {
+    if (!this.templateOptions) {
       throw new SetupError('PHIAL_E_NO_TEMPLATES', `No template folder at ${resolve(this.config.rootPath, this.config.templateFolder)}: create it, or set rootPath (e.g. rootPath: import.meta.dirname) or templateFolder`);
     }
-    return this.templates.render(t.name, t.context, {
+    // LiquidJS loads on the first render, so an app that renders nothing never carries it.
+    const engine = await (this.engine ??= createTemplateEngine(this.templateOptions));
+    return engine.render(t.name, t.context, {
       urlFor: (endpoint, values) => req.urlFor(endpoint, values),
       cspNonce: req.cspNonce,
     });

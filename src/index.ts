@@ -28,5 +28,7 @@ export { type Converter, type ConverterFactory, NO_MATCH } from './routing/conve
 export { RuleError, BuildError } from './routing/index.ts';
 export { type SecurityHeaderOptions, type CspDirectives } from './security/headers.ts';
 export { ConfigError, type PhialConfig, type PhialOptions, type PhialEnv, type ServerLimits } from './config.ts';
-export { renderSandboxed, SandboxError, TemplateError, type SandboxLimits } from './templates/index.ts';
+export { renderSandboxed } from './templates/lazy.ts';
+export { SandboxError, TemplateError } from './templates/errors.ts';
+export type { SandboxLimits } from './templates/sandbox.ts';
 export type { RunningServer } from './server/types.ts';

@@ -1,12 +1,8 @@
 // The app's file templates: LiquidJS with auto-escaping, layouts and partials, confined to the
 // template roots, plus Phial's per-request helpers (url_for, csp_nonce, csrf_token).
 import { Liquid, LiquidError } from 'liquidjs';
-import {
-  TemplateError,
-  bareLiquidMessage,
-  findInChain,
-  liquidPosition,
-} from './errors.ts';
+import { TemplateError } from './errors.ts';
+import { bareLiquidMessage, findInChain, liquidPosition } from './liquid-errors.ts';
 import type { TemplateErrorCode, TemplateLocation } from './errors.ts';
 import { escapeOutput, registerEscapeFiltersAsRaw } from './escape.ts';
 import {

@@ -1,8 +1,5 @@
-// Errors of the template layer, plus the walk over LiquidJS's error chains that both the file
-// engine and the sandbox use to find out what really went wrong. LiquidJS wraps whatever a tag,
-// filter or file system throws in a RenderError/ParseError (keeping it as `originalError`), so
-// the interesting error is usually one or two links down.
-import { LiquidError } from 'liquidjs';
+// Errors of the template layer. The walk over LiquidJS's error chains lives in liquid-errors.ts,
+// so importing these classes does not load LiquidJS.
 
 /** Stable codes of {@link TemplateError}. */
 export type TemplateErrorCode =
@@ -89,65 +86,4 @@ export class SandboxError extends Error {
     this.line = options.line;
     this.column = options.column;
   }
-}
-
-/**
- * The chain of errors behind `err`: itself, then LiquidJS's `originalError` and standard `cause`
- * links (bounded, so a cyclic chain cannot hang us).
- */
-export function errorChain(err: unknown): unknown[] {
-  const chain: unknown[] = [];
-  let current: unknown = err;
-  while (current !== undefined && current !== null && chain.length < 16 && !chain.includes(current)) {
-    chain.push(current);
-    if (LiquidError.is(current) && current.originalError !== undefined) current = current.originalError;
-    else if (current instanceof Error) current = current.cause;
-    else break;
-  }
-  return chain;
-}
-
-/** The first error in `err`'s chain that is an instance of `type`, if any. */
-export function findInChain<T>(err: unknown, type: abstract new (...args: never[]) => T): T | undefined {
-  for (const e of errorChain(err)) if (e instanceof type) return e;
-  return undefined;
-}
-
-/** Where a LiquidJS error points: the template (as LiquidJS names it) and 1-based line/column. */
-export interface LiquidPosition {
-  readonly file: string | undefined;
-  readonly line: number;
-  readonly column: number;
-}
-
-/** The position of the outermost LiquidJS error in the chain (the innermost failing tag). */
-export function liquidPosition(err: unknown): LiquidPosition | undefined {
-  const liquidErr = errorChain(err).find((e): e is LiquidError => LiquidError.is(e));
-  const token = liquidErr?.token;
-  if (token === undefined) return undefined;
-  const [line = 0, column = 0] = token.getPosition();
-  return { file: token.file, line, column };
-}
-
-/**
- * LiquidJS's message without the `, file:…, line:…, col:…` suffix it appends (we report the
- * position separately, in our own words).
- */
-export function bareLiquidMessage(err: unknown): string {
-  const chain = errorChain(err);
-  const liquidErr = chain.find((e): e is LiquidError => LiquidError.is(e));
-  if (liquidErr === undefined) {
-    const first = chain[0];
-    return first instanceof Error ? first.message : String(first);
-  }
-  // The innermost error's own message is the cleanest; a LiquidError's message carries the suffix.
-  const original = liquidErr.originalError;
-  if (original !== undefined && !LiquidError.is(original)) return original.message;
-  const pos = liquidPosition(liquidErr);
-  let message = liquidErr.message;
-  if (pos !== undefined) {
-    const suffix = `${pos.file ? `, file:${pos.file}` : ''}, line:${pos.line}, col:${pos.column}`;
-    if (message.endsWith(suffix)) message = message.slice(0, -suffix.length);
-  }
-  return message;
 }

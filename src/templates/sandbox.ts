@@ -1,7 +1,8 @@
 // Rendering of user-supplied Liquid (e.g. an email template a tenant edits): a separate Liquid
 // instance with no file system, no globals, no app filters, auto-escaping and strict limits.
 import { Context, Liquid, LiquidError, toPromise } from 'liquidjs';
-import { SandboxError, bareLiquidMessage, errorChain, findInChain, liquidPosition } from './errors.ts';
+import { SandboxError } from './errors.ts';
+import { bareLiquidMessage, errorChain, findInChain, liquidPosition } from './liquid-errors.ts';
 import { escapeOutput, registerEscapeFiltersAsRaw } from './escape.ts';
 import { toPlainData } from './plain-data.ts';
 import {
