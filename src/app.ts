@@ -80,7 +80,10 @@ export class Phial extends Scaffold {
   constructor(options: PhialAppOptions = {}) {
     super(options.name ?? 'app');
     this.config = loadConfig(options);
-    this.logger = options.logger ?? pino({ name: this.config.name, level: this.config.logLevel });
+    // Synchronous stdout: Phial logs little (lifecycle, errors; no access log), and an async
+    // destination registers an exit-time flushSync that spins forever when stdout is a broken pipe
+    // (sonic-boom retries every write error), which would hang graceful shutdown.
+    this.logger = options.logger ?? pino({ name: this.config.name, level: this.config.logLevel }, pino.destination({ dest: 1, sync: true }));
     const config = this.config;
     this.requestHost = {
       get maxContentLength() { return config.maxContentLength; },

@@ -45,11 +45,26 @@ function anyLogger(): ServerLogger | undefined {
   return undefined;
 }
 
-/** Flushes the logger (bounded to 1 s), then exits. */
+/**
+ * Logs without ever throwing: during shutdown the log pipe may be gone (a crashed log shipper,
+ * `| head`), and a failed write must not stop the process from exiting.
+ */
+function safeLog(logger: ServerLogger | undefined, level: 'info' | 'warn' | 'error', obj: object, msg: string): void {
+  try {
+    logger?.[level](obj, msg);
+  } catch {
+    // Nothing useful to do: the log destination is broken.
+  }
+}
+
+/**
+ * Flushes the logger, then exits. The 1 s fallback timer is ref'd on purpose: if the log
+ * destination never drains (a broken pipe), it is what ends the process.
+ */
 function exitAfterFlush(code: number, logger: ServerLogger | undefined): void {
   const exit = (): never => process.exit(code);
   if (logger?.flush === undefined) exit();
-  setTimeout(exit, 1000).unref();
+  setTimeout(exit, 1000);
   try {
     logger?.flush?.(() => exit());
   } catch {
@@ -62,17 +77,18 @@ function beginShutdown(reason: string): void {
   shuttingDown = true;
   const all = [...targets];
   const logger = anyLogger();
-  logger?.info({ reason }, 'shutting down');
   const longest = Math.max(0, ...all.map((t) => t.shutdownTimeout));
-  // Ref'd on purpose: if a shutdown hook never settles, this is what ends the process.
+  // Armed before anything else (even logging) and ref'd: if a shutdown hook never settles, or
+  // the log destination fails, this is what ends the process.
   setTimeout(() => {
-    logger?.error({ deadlineMs: longest + HOOKS_GRACE_MS }, 'shutdown did not finish in time; exiting');
+    safeLog(logger, 'error', { deadlineMs: longest + HOOKS_GRACE_MS }, 'shutdown did not finish in time; exiting');
     exitAfterFlush(1, logger);
   }, longest + HOOKS_GRACE_MS);
+  safeLog(logger, 'info', { reason }, 'shutting down');
   void Promise.allSettled(all.map((t) => t.close())).then((results) => {
     const failed = results.filter((r) => r.status === 'rejected').length;
-    if (failed > 0) logger?.error({ failed }, 'shutdown finished with errors');
-    else logger?.info({}, 'shutdown complete');
+    if (failed > 0) safeLog(logger, 'error', { failed }, 'shutdown finished with errors');
+    else safeLog(logger, 'info', {}, 'shutdown complete');
     exitAfterFlush(failed > 0 ? 1 : 0, logger);
   });
 }
@@ -81,7 +97,7 @@ function onSignal(signal: NodeJS.Signals): void {
   signalsSeen += 1;
   if (signalsSeen > 1) {
     const logger = anyLogger();
-    logger?.warn({ signal }, 'second signal during shutdown; forcing exit');
+    safeLog(logger, 'warn', { signal }, 'second signal during shutdown; forcing exit');
     exitAfterFlush(1, logger);
     return;
   }
