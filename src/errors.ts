@@ -76,6 +76,28 @@ export function defaultDescription(code: number): string {
 export class BadRequest extends HTTPException {
   constructor(description?: string, options?: HTTPExceptionOptions) { super(400, description, options); }
 }
+/** Where an invalid input was found. */
+export type InputLocation = 'params' | 'query' | 'body' | 'form' | 'headers' | 'cookies';
+
+/** One validation failure: the input location, the field path (dotted, `tags.0`), and the validator's message. */
+export interface InputIssue {
+  readonly location: InputLocation;
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * 400 for input that a route's schema refused. The default error page lists every issue (as JSON
+ * `issues`, or an escaped HTML list); messages come from the validator, never from the input.
+ */
+export class ValidationError extends BadRequest {
+  readonly issues: readonly InputIssue[];
+  constructor(issues: readonly InputIssue[], description = 'The request input is not valid.') {
+    super(description);
+    this.name = 'ValidationError';
+    this.issues = issues;
+  }
+}
 /** 401: authentication is required. */
 export class Unauthorized extends HTTPException {
   constructor(description?: string, options?: HTTPExceptionOptions) { super(401, description, options); }

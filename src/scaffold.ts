@@ -8,7 +8,8 @@
  */
 import type { RouteParams } from './routing/params.ts';
 import type {
-  AfterRequestHook, BeforeRequestHook, ErrorClass, ErrorHandler, RouteOptions, TeardownRequestHook, View,
+  AfterRequestHook, BeforeRequestHook, ErrorClass, ErrorHandler, ParamsOf, RouteOptions, RouteSchemas, TeardownRequestHook,
+  ValidatedInputs, View,
 } from './types.ts';
 import type { Blueprint } from './blueprint.ts';
 
@@ -18,6 +19,15 @@ export interface RouteRecord {
   options: RouteOptions;
   view: View<never>;
 }
+
+/** The view type of a rule `R` with input schemas `S`. */
+export type RouteView<R extends string, S> = View<ParamsOf<RouteParams<R>, S>, ValidatedInputs<S>>;
+
+/** Route options of the method shortcuts (`get`, `post`, …), which set `methods` themselves. */
+export type MethodRouteOptions<S extends RouteSchemas> = Omit<RouteOptions, 'methods' | 'schema'> & { schema?: S };
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- implementation signature behind typed overloads
+type AnyView = (req: any) => unknown;
 
 /** Options for registering a blueprint. */
 export interface BlueprintRegistration {
@@ -71,59 +81,60 @@ export abstract class Scaffold {
    * Registers a view for a rule and methods.
    *
    * @param rule - Werkzeug rule syntax, e.g. `/users/<int:id>`; parameters are typed from it
+   * @param options - methods, endpoint, input schemas (`schema`), accepted body types, limits
    * @example
    * app.route('/notes', { methods: ['GET', 'POST'] }, async (req) => ...);
+   * app.route('/api/notes', { methods: ['POST'], schema: { body: z.object({ title: z.string() }) } },
+   *   (req) => ({ title: req.valid.body.title }));
    * @throws {SetupError} after the app handled its first request
    */
-  route<R extends string>(rule: R, options: RouteOptions, view: View<RouteParams<R>>): this {
+  route<R extends string, const S extends RouteSchemas = {}>(rule: R, options: RouteOptions & { schema?: S }, view: RouteView<R, S>): this {
     this.assertSetup('route');
     if (typeof view !== 'function') throw new TypeError(`The view for ${rule} must be a function`);
     if (options.endpoint !== undefined) assertName('Endpoint', options.endpoint);
-    this.routeRecords.push({ rule, options, view: view as View<never> });
+    this.routeRecords.push({ rule, options, view: view as unknown as View<never> });
     return this;
   }
 
   /** Registers a GET view (HEAD and OPTIONS follow automatically). */
-  get<R extends string>(rule: R, view: View<RouteParams<R>>): this;
-  get<R extends string>(rule: R, options: Omit<RouteOptions, 'methods'>, view: View<RouteParams<R>>): this;
-  get<R extends string>(rule: R, a: View<RouteParams<R>> | Omit<RouteOptions, 'methods'>, b?: View<RouteParams<R>>): this {
+  get<R extends string>(rule: R, view: RouteView<R, {}>): this;
+  get<R extends string, const S extends RouteSchemas = {}>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
+  get(rule: string, a: AnyView | MethodRouteOptions<RouteSchemas>, b?: AnyView): this {
     return this.withMethod('GET', rule, a, b);
   }
 
   /** Registers a POST view. */
-  post<R extends string>(rule: R, view: View<RouteParams<R>>): this;
-  post<R extends string>(rule: R, options: Omit<RouteOptions, 'methods'>, view: View<RouteParams<R>>): this;
-  post<R extends string>(rule: R, a: View<RouteParams<R>> | Omit<RouteOptions, 'methods'>, b?: View<RouteParams<R>>): this {
+  post<R extends string>(rule: R, view: RouteView<R, {}>): this;
+  post<R extends string, const S extends RouteSchemas = {}>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
+  post(rule: string, a: AnyView | MethodRouteOptions<RouteSchemas>, b?: AnyView): this {
     return this.withMethod('POST', rule, a, b);
   }
 
   /** Registers a PUT view. */
-  put<R extends string>(rule: R, view: View<RouteParams<R>>): this;
-  put<R extends string>(rule: R, options: Omit<RouteOptions, 'methods'>, view: View<RouteParams<R>>): this;
-  put<R extends string>(rule: R, a: View<RouteParams<R>> | Omit<RouteOptions, 'methods'>, b?: View<RouteParams<R>>): this {
+  put<R extends string>(rule: R, view: RouteView<R, {}>): this;
+  put<R extends string, const S extends RouteSchemas = {}>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
+  put(rule: string, a: AnyView | MethodRouteOptions<RouteSchemas>, b?: AnyView): this {
     return this.withMethod('PUT', rule, a, b);
   }
 
   /** Registers a PATCH view. */
-  patch<R extends string>(rule: R, view: View<RouteParams<R>>): this;
-  patch<R extends string>(rule: R, options: Omit<RouteOptions, 'methods'>, view: View<RouteParams<R>>): this;
-  patch<R extends string>(rule: R, a: View<RouteParams<R>> | Omit<RouteOptions, 'methods'>, b?: View<RouteParams<R>>): this {
+  patch<R extends string>(rule: R, view: RouteView<R, {}>): this;
+  patch<R extends string, const S extends RouteSchemas = {}>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
+  patch(rule: string, a: AnyView | MethodRouteOptions<RouteSchemas>, b?: AnyView): this {
     return this.withMethod('PATCH', rule, a, b);
   }
 
   /** Registers a DELETE view. */
-  delete<R extends string>(rule: R, view: View<RouteParams<R>>): this;
-  delete<R extends string>(rule: R, options: Omit<RouteOptions, 'methods'>, view: View<RouteParams<R>>): this;
-  delete<R extends string>(rule: R, a: View<RouteParams<R>> | Omit<RouteOptions, 'methods'>, b?: View<RouteParams<R>>): this {
+  delete<R extends string>(rule: R, view: RouteView<R, {}>): this;
+  delete<R extends string, const S extends RouteSchemas = {}>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
+  delete(rule: string, a: AnyView | MethodRouteOptions<RouteSchemas>, b?: AnyView): this {
     return this.withMethod('DELETE', rule, a, b);
   }
 
-  private withMethod<R extends string>(
-    method: string, rule: R, a: View<RouteParams<R>> | Omit<RouteOptions, 'methods'>, b?: View<RouteParams<R>>,
-  ): this {
-    if (typeof a === 'function') return this.route(rule, { methods: [method] }, a);
+  private withMethod(method: string, rule: string, a: AnyView | MethodRouteOptions<RouteSchemas>, b?: AnyView): this {
+    if (typeof a === 'function') return this.route(rule, { methods: [method] }, a as never);
     if (!b) throw new TypeError(`Missing view function for ${method} ${rule}`);
-    return this.route(rule, { ...a, methods: [method] }, b);
+    return this.route(rule, { ...a, methods: [method] }, b as never);
   }
 
   /** Adds a hook that runs before each view of this scope, in registration order. */

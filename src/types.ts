@@ -3,6 +3,7 @@
  * @module
  */
 import type { Readable } from 'node:stream';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Request } from './http/request.ts';
 import type { Response } from './http/response.ts';
 import type { HeadersInit } from './http/headers.ts';
@@ -32,8 +33,45 @@ export type ViewReturn =
   | readonly [ViewBody, number, HeadersInit]
   | readonly [ViewBody, HeadersInit];
 
-/** A view function. `P` is inferred from the rule (`<int:id>` gives `{ id: number }`). */
-export type View<P = Record<string, unknown>> = (req: Request<P>) => ViewReturn | Promise<ViewReturn>;
+/**
+ * A view function. `P` is inferred from the rule (`<int:id>` gives `{ id: number }`) or from a
+ * `params` schema; `V` is the type of `req.valid`, from the route's other schemas.
+ */
+export type View<P = Record<string, unknown>, V = Record<string, never>> = (req: Request<P, V>) => ViewReturn | Promise<ViewReturn>;
+
+/**
+ * Validators for a route's inputs: any [Standard Schema](https://standardschema.dev) validator
+ * (zod 4, valibot 1, arktype 2, …). Each runs before the view (after the before-request hooks);
+ * a failure is a 400 {@link ValidationError} listing every issue by location and field path.
+ *
+ * - `params`: the URL variables after their converters (`<int:id>` is already a number).
+ * - `query`: the query string, parsed with bracket nesting (`a[b]=1` → `{ a: { b: '1' } }`,
+ *   repeated keys → arrays) under the body limits' depth and count caps.
+ * - `body`: a JSON body. The route then accepts only JSON (`application/json`, `+json`): 415 otherwise.
+ * - `form`: the fields of an `application/x-www-form-urlencoded` or `multipart/form-data` body,
+ *   parsed like `query`; uploaded files stay in `req.files()`. The route accepts only those two types.
+ * - `headers`: request headers, lower-case names (Node's parsed form).
+ * - `cookies`: the parsed `Cookie` header, name → value.
+ */
+export interface RouteSchemas {
+  params?: StandardSchemaV1;
+  query?: StandardSchemaV1;
+  body?: StandardSchemaV1;
+  form?: StandardSchemaV1;
+  headers?: StandardSchemaV1;
+  cookies?: StandardSchemaV1;
+}
+
+/** The input locations validated into `req.valid`. */
+export type ValidLocation = 'query' | 'body' | 'form' | 'headers' | 'cookies';
+
+/** The type of `req.valid` for a route's schemas: each schema's output under its location. */
+export type ValidatedInputs<S> = {
+  [K in keyof S & ValidLocation]: S[K] extends StandardSchemaV1 ? StandardSchemaV1.InferOutput<S[K]> : never;
+};
+
+/** The type of `req.params`: the `params` schema's output when there is one, else the rule's. */
+export type ParamsOf<RuleParams, S> = S extends { params: StandardSchemaV1 } ? StandardSchemaV1.InferOutput<S['params']> : RuleParams;
 
 /**
  * Runs before the view. Returning anything but undefined stops the request and that value becomes
@@ -63,4 +101,26 @@ export interface RouteOptions {
   strictSlashes?: boolean;
   /** Changes to the security headers for this route, field by field; `false` removes one. */
   securityHeaders?: SecurityHeaderOptions;
+  /** Validators for the route's inputs; see {@link RouteSchemas}. */
+  schema?: RouteSchemas;
+  /**
+   * Media types (essences such as `application/json`, or `type/*`) the route accepts for a request
+   * body; any other body gets 415 before the view runs. Default: JSON for a `body` schema, the two
+   * form types for a `form` schema, otherwise any type.
+   */
+  accepts?: readonly string[];
+  /** Body limits for this route, field by field over the app's `bodyLimits` (e.g. a bigger `maxContentLength` for uploads). */
+  bodyLimits?: Partial<BodyLimitsOption>;
+}
+
+/**
+ * Per-route body limit overrides (bytes and counts). The fields and their defaults are those of
+ * the app's `bodyLimits` setting.
+ */
+export interface BodyLimitsOption {
+  maxContentLength: number;
+  maxFormMemorySize: number;
+  maxFormParts: number;
+  maxFiles: number;
+  maxFileSize: number;
 }

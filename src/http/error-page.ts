@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { HTTPException, defaultDescription, statusName } from '../errors.ts';
+import { HTTPException, ValidationError, defaultDescription, statusName } from '../errors.ts';
 import { Response } from './response.ts';
 
 /** HTML-escapes `& < > " '` (OWASP XSS cheat sheet, rule #1). */
@@ -40,10 +40,14 @@ export function errorResponse(err: HTTPException, opts: ErrorPageOptions): Respo
   if (wantsJson(opts.accept)) {
     const body: Record<string, unknown> = { error: { status: err.code, name, message: description } };
     if (opts.requestId && err.code >= 500) (body.error as Record<string, unknown>).requestId = opts.requestId;
+    if (err instanceof ValidationError) (body.error as Record<string, unknown>).issues = err.issues;
     if (opts.debugDetail) (body.error as Record<string, unknown>).debug = opts.debugDetail;
     res = new Response(JSON.stringify(body), { status: err.code, headers: { 'content-type': 'application/json' } });
   } else {
     let html = `<!doctype html>\n<html lang="en">\n<title>${err.code} ${escapeHtml(name)}</title>\n<h1>${escapeHtml(name)}</h1>\n<p>${escapeHtml(description)}</p>\n`;
+    if (err instanceof ValidationError && err.issues.length > 0) {
+      html += `<ul>\n${err.issues.map((i) => `<li>${escapeHtml(i.location)}${i.path ? ' ' + escapeHtml(i.path) : ''}: ${escapeHtml(i.message)}</li>\n`).join('')}</ul>\n`;
+    }
     if (opts.requestId && err.code >= 500) html += `<p>Request id: <code>${escapeHtml(opts.requestId)}</code></p>\n`;
     if (opts.debugDetail) html += `<pre>${escapeHtml(opts.debugDetail)}</pre>\n`;
     res = new Response(html, { status: err.code, headers: { 'content-type': 'text/html; charset=utf-8' } });
