@@ -1,5 +1,5 @@
 // The app's file templates: LiquidJS with auto-escaping, layouts and partials, confined to the
-// template roots, plus Phial's per-request helpers (url_for, csp_nonce, csrf_token).
+// template roots, plus Phial's per-request helpers (url_for, csp_nonce, csrf_token) and form helpers.
 import { Liquid, LiquidError } from 'liquidjs';
 import { TemplateError } from './errors.ts';
 import { bareLiquidMessage, findInChain, liquidPosition } from './liquid-errors.ts';
@@ -12,7 +12,16 @@ import {
   TemplateReadError,
   assertSafeTemplateName,
 } from './fs.ts';
-import { RESERVED_NAMES, renderScope, splitFilterArguments, urlForFilter } from './helpers.ts';
+import {
+  RESERVED_NAMES,
+  csrfFieldTag,
+  fieldFilter,
+  formErrorsFilter,
+  hiddenTagFilter,
+  renderScope,
+  splitFilterArguments,
+  urlForFilter,
+} from './helpers.ts';
 import type { RenderHelpers } from './helpers.ts';
 import type { FilterImpl } from './liquid-types.ts';
 
@@ -73,6 +82,10 @@ const FILTER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *   `{% include 'x.html' %}` (shares the caller's scope).
  * - Helpers: `{{ 'notes.show' | url_for: id: note.id }}`, `{{ csp_nonce }}` (for
  *   `<script nonce="{{ csp_nonce }}">`), `{{ csrf_token }}`.
+ * - Forms (see `src/forms/`): `{{ form | field: 'title' }}` (label, widget with the submitted
+ *   value, errors), `{{ form | hidden_tag }}` (CSRF input and hidden fields),
+ *   `{{ form | form_errors }}`, and `{% csrf_field %}` (the CSRF input alone). Their HTML is
+ *   built escaped, so they are raw filters.
  * - Only own properties of context values are visible (`{{ user.constructor }}` is empty).
  *   Own properties that are functions are called (with no arguments) when read.
  * - Template names are relative paths with `/`; absolute names, `..`, `.` or empty segments,
@@ -126,6 +139,10 @@ export class TemplateEngine {
     });
     registerEscapeFiltersAsRaw(this.#liquid);
     this.#liquid.registerFilter('url_for', urlForFilter);
+    this.#liquid.registerFilter('field', { handler: fieldFilter, raw: true });
+    this.#liquid.registerFilter('hidden_tag', { handler: hiddenTagFilter, raw: true });
+    this.#liquid.registerFilter('form_errors', { handler: formErrorsFilter, raw: true });
+    this.#liquid.registerTag('csrf_field', csrfFieldTag);
   }
 
   /** Whether the first render has happened (setup methods throw from then on). */

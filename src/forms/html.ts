@@ -1,0 +1,44 @@
+/**
+ * HTML building for form widgets: escaping and attribute lists.
+ *
+ * Every value is escaped for both text and double-quoted attribute context: `& < > " '` as the
+ * template engine does, plus the backtick, which old Internet Explorer treated as an attribute
+ * quote (OWASP XSS Prevention Cheat Sheet, rule #2, escape all non-alphanumerics in attributes;
+ * here the five plus backtick suffice because every attribute is double-quoted). Kept apart from
+ * `src/templates/` so that parsing a form never loads LiquidJS.
+ *
+ * @module
+ */
+
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&#34;',
+  "'": '&#39;',
+  '`': '&#96;',
+};
+const SPECIAL = /[&<>"'`]/g;
+
+/** Escapes `& < > " ' \`` for HTML text and double-quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(SPECIAL, (ch) => ESCAPES[ch] ?? ch);
+}
+
+/** An attribute value: `true` writes the bare name, `false`/`undefined` omits it. */
+export type AttributeValue = string | number | boolean | undefined;
+
+/**
+ * Serialises attributes in the given order: ` name="value"` for each, escaped. Names come from
+ * Phial's code, never from input, so they are only checked, not escaped.
+ * @throws {TypeError} for a name that is not a plain attribute name.
+ */
+export function attributes(attrs: ReadonlyArray<readonly [string, AttributeValue]>): string {
+  let out = '';
+  for (const [name, value] of attrs) {
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new TypeError(`Invalid attribute name ${JSON.stringify(name)}`);
+    if (value === undefined || value === false) continue;
+    out += value === true ? ` ${name}` : ` ${name}="${escapeHtml(String(value))}"`;
+  }
+  return out;
+}
