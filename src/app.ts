@@ -71,6 +71,8 @@ export class Phial extends Scaffold {
   private headers!: CompiledSecurityHeaders;
   private dispatcher!: Dispatcher;
   private readonly shutdownHooks: Array<() => void | Promise<void>> = [];
+  /** The largest `maxContentLength` of any route (bytes): above it, no `100 Continue`. */
+  private maxRouteBody = 0;
   private readonly requestHost: RequestHost;
 
   /**
@@ -87,6 +89,7 @@ export class Phial extends Scaffold {
     const config = this.config;
     this.requestHost = {
       get maxContentLength() { return config.maxContentLength; },
+      get bodyLimits() { return config.bodyLimits; },
       urlFor: (endpoint, values, opts) => this.urlFor(endpoint, values, opts),
     };
   }
@@ -141,7 +144,9 @@ export class Phial extends Scaffold {
     this.registerStatic();
     const map = compileRoutes({
       app: this, securityHeaders: this.config.securityHeaders, headers, names, appAfter, appTeardown, converters: this.converters,
+      bodyLimits: this.config.bodyLimits,
     });
+    this.maxRouteBody = Math.max(this.config.bodyLimits.maxContentLength, ...map.rules().map((r) => (r.data as RouteEntry).inputs.limits.maxContentLength));
     const templateDir = resolve(this.config.rootPath, this.config.templateFolder);
     const templates = existsSync(templateDir) ? { roots: [templateDir], cache: !this.config.debug } : undefined;
     this.map = map;
@@ -227,12 +232,13 @@ export class Phial extends Scaffold {
   }
 
   /**
-   * @internal `100 Continue` only for a body the app may accept: a declared length above
-   * `maxContentLength` is answered 413 without inviting the upload.
+   * @internal `100 Continue` only for a body some route may accept: a declared length above every
+   * route's `maxContentLength` is answered 413 without inviting the upload.
    */
   shouldContinue(req: IncomingMessage): boolean {
+    if (!this.frozen) this.freeze();
     const declared = req.headers['content-length'];
-    return declared === undefined || Number(declared) <= this.config.maxContentLength;
+    return declared === undefined || Number(declared) <= this.maxRouteBody;
   }
 
   /** The app-wide security headers as configured, name → value or `off`. */

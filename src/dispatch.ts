@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, BadRequest, RequestEntityTooLarge } from './errors.ts';
+import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, BadRequest } from './errors.ts';
 import { Request, type RequestHost } from './http/request.ts';
 import { Response } from './http/response.ts';
 import { isJsonData, makeResponse } from './http/make-response.ts';
@@ -23,6 +23,7 @@ import { createTemplateEngine } from './templates/lazy.ts';
 import type { TemplateResult } from './template-result.ts';
 import { SetupError, type Scaffold } from './scaffold.ts';
 import { RouteEntry } from './routes.ts';
+import { hasBody, prepareBody, validateInputs } from './route-inputs.ts';
 import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, TeardownRequestHook, ViewReturn } from './types.ts';
 
 /** A logger with the methods the request path uses (pino's). */
@@ -118,7 +119,7 @@ export class Dispatcher {
   private dispatch(raw: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
     const req = new Request(raw, this.requestHost);
     const routed = this.matchRequest(req);
-    if (!(routed instanceof RouteEntry) || !routed.fast) return this.dispatchFull(req, res, routed);
+    if (!(routed instanceof RouteEntry) || !routed.fast || hasBody(raw.headers)) return this.dispatchFull(req, res, routed);
     const entry = routed;
     let rv: unknown;
     try {
@@ -173,12 +174,18 @@ export class Dispatcher {
       // canonical path, and meet the request again once the client follows the 308. Routing
       // errors (404/405) do pass app hooks first, as in Flask.
       const before = entry ? entry.before : routed instanceof CanonicalRedirect ? NO_HOOKS : this.appBefore;
+      // The body is read whole (under the route's limits) before any hook or view, so neither can
+      // act on a request whose body will turn out too large or malformed (case C22).
+      if (entry && hasBody(req.raw.headers)) await prepareBody(req, entry.inputs);
       let rv: ViewReturn | void = undefined;
       for (let i = 0; i < before.length && rv === undefined; i++) rv = await before[i]!(req);
       if (rv === undefined) {
         if (routed instanceof Response) response = routed;
         else if (routed instanceof HTTPException) throw routed;
-        else response = await this.toResponse(await entry!.view(req as Request<never>), req);
+        else {
+          await validateInputs(req, entry!.inputs);
+          response = await this.toResponse(await entry!.view(req as Request<never>), req);
+        }
       } else {
         response = await this.toResponse(rv, req);
       }
@@ -196,7 +203,12 @@ export class Dispatcher {
         response = await this.handleError(err, req, entry);
       }
     }
-    await this.write(req, res, response, entry);
+    if (hasBody(req.raw.headers) && !req.raw.complete) response.headers.set('connection', 'close');
+    try {
+      await this.write(req, res, response, entry);
+    } finally {
+      await req.releaseBody();
+    }
     const teardown = entry ? entry.teardown : this.appTeardown;
     for (const hook of teardown) {
       try { await hook(req, error); } catch (err) { this.logger.error({ err, reqId: req.id }, 'teardown hook failed'); }
@@ -208,10 +220,6 @@ export class Dispatcher {
     const trusted = this.config.trustedHosts;
     if (trusted.length > 0 && !isTrustedHost(req.header('host'), trusted)) {
       return new BadRequest('The request host is not trusted.');
-    }
-    const declared = req.raw.headers['content-length'];
-    if (declared !== undefined && Number(declared) > this.config.maxContentLength) {
-      return new RequestEntityTooLarge();
     }
     const m = this.map.match(req.path, req.method);
     switch (m.kind) {

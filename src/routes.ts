@@ -11,13 +11,15 @@ import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecuri
 import { headerNames } from './http/writer.ts';
 import { compileHeads, type ResponseHeads } from './http/fast-write.ts';
 import type { Scaffold } from './scaffold.ts';
+import { compileRouteInputs, type RouteInputs } from './route-inputs.ts';
+import type { BodyLimits } from './http/body/index.ts';
 import type { AfterRequestHook, BeforeRequestHook, RouteOptions, TeardownRequestHook, View } from './types.ts';
 
 const NAME_OK = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** @internal A compiled route: its view with every hook, handler and header it will meet. */
 export class RouteEntry {
-  /** No hook anywhere in its chain: eligible for the synchronous fast path. */
+  /** No hook anywhere in its chain and no input schema: eligible for the synchronous fast path. */
   readonly fast: boolean;
   readonly heads: ResponseHeads;
   constructor(
@@ -32,8 +34,9 @@ export class RouteEntry {
     readonly headers: CompiledSecurityHeaders,
     readonly names: Set<string>,
     readonly options: RouteOptions,
+    readonly inputs: RouteInputs,
   ) {
-    this.fast = before.length === 0 && after.length === 0 && teardown.length === 0;
+    this.fast = before.length === 0 && after.length === 0 && teardown.length === 0 && inputs.schemas === undefined;
     this.heads = compileHeads(headers);
   }
 }
@@ -48,6 +51,8 @@ export interface RouteCompileContext {
   readonly appAfter: AfterRequestHook[];
   readonly appTeardown: TeardownRequestHook[];
   readonly converters: ReadonlyMap<string, ConverterFactory>;
+  /** The app's body limits, which routes override field by field. */
+  readonly bodyLimits: BodyLimits;
 }
 
 /**
@@ -80,6 +85,7 @@ function compileScope(ctx: RouteCompileContext, map: UrlMap<RouteEntry>, scope: 
       routeHeaders,
       routeHeaders === ctx.headers ? ctx.names : headerNames(routeHeaders),
       rec.options,
+      compileRouteInputs(rec.options, ctx.bodyLimits, rule),
     );
     map.add(rule, {
       endpoint,

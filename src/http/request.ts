@@ -2,21 +2,27 @@
  * The request wrapper a view receives: a thin, lazy view over Node's `IncomingMessage`.
  *
  * Nothing is parsed until asked for: the query string on first `query` access, cookies on first
- * `cookies` access, the body on `body()`/`text()`/`json()`. Reading a body is bounded by the
- * app's `maxContentLength` (bytes): a declared `Content-Length` above it is refused before any
- * byte is read, and a body without one (chunked) is cut at the limit — both with 413.
+ * `cookies` access. The body is read once, whole, under the route's {@link BodyLimits}: by the
+ * dispatcher before the view (`loadBody`) when the request has one, otherwise on the first
+ * `body()`/`text()`/`json()`/`form()`/`files()`; all of them share that one read
+ * (`src/http/body/`). A declared `Content-Length` above `maxContentLength` is refused before any
+ * byte is read, and any body (chunked included) is cut as soon as it passes the limit, with 413.
  *
  * @module
  */
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { BadRequest, RequestEntityTooLarge, UnsupportedMediaType } from '../errors.ts';
+import { BadRequest, UnsupportedMediaType } from '../errors.ts';
+import { isJson, isMultipart, isUrlEncoded, parseMediaType, type MediaType } from './content-type.ts';
+import { readRequestBody, resolveBodyLimits, type BodyLimits, type FileMap, type FormObject, type ParsedBody } from './body/index.ts';
 import { parseCookieHeader } from './cookies.ts';
 import { cspNonce } from '../security/nonce.ts';
 
 /** What a request needs from its app (kept small so `Request` does not import the app). */
 export interface RequestHost {
   readonly maxContentLength: number;
+  /** The app's body limits; without it, the defaults with the host's `maxContentLength`. */
+  readonly bodyLimits?: BodyLimits;
   urlFor(endpoint: string, values?: Record<string, unknown>, options?: { external?: boolean; blueprint?: string }): string;
 }
 
@@ -24,9 +30,10 @@ let requestCounter = 0;
 const idPrefix = process.pid.toString(36) + '-';
 
 /**
- * A request. `P` is the type of `params`, inferred from the route's rule.
+ * A request. `P` is the type of `params`, inferred from the route's rule (or from its `params`
+ * schema); `V` is the type of `valid`, the outputs of the route's other schemas.
  */
-export class Request<P = Record<string, unknown>> {
+export class Request<P = Record<string, unknown>, V = Record<string, never>> {
   /** The underlying Node request. */
   readonly raw: IncomingMessage;
   /** Upper-case method, e.g. `GET`. */
@@ -45,6 +52,11 @@ export class Request<P = Record<string, unknown>> {
   rule: string | undefined;
   /** The innermost blueprint of the matched endpoint, if any. */
   blueprint: string | undefined;
+  /**
+   * The validated inputs of the route, one key per schema in its `schema` option (`query`, `body`,
+   * `form`, `headers`, `cookies`), typed from the schemas' outputs. Empty for a route without schemas.
+   */
+  valid: V;
 
   private readonly host: RequestHost;
   private _query: URLSearchParams | undefined;
@@ -52,7 +64,7 @@ export class Request<P = Record<string, unknown>> {
   private _g: Record<string, unknown> | undefined;
   private _nonce: string | undefined;
   private _id: string | undefined;
-  private _body: Promise<Buffer> | undefined;
+  private _parsed: Promise<ParsedBody> | undefined;
 
   constructor(raw: IncomingMessage, host: RequestHost) {
     this.raw = raw;
@@ -67,6 +79,7 @@ export class Request<P = Record<string, unknown>> {
     this.endpoint = undefined;
     this.rule = undefined;
     this.blueprint = undefined;
+    this.valid = {} as V;
   }
 
   /** Request headers, lower-case names (Node's parsed form). */
@@ -123,12 +136,22 @@ export class Request<P = Record<string, unknown>> {
   /** `https` or `http`. */
   get scheme(): 'http' | 'https' { return this.isSecure ? 'https' : 'http'; }
 
-  /** The media type of the body without parameters, lower-case (e.g. `application/json`). */
+  /**
+   * The parsed `Content-Type` (RFC 9110 §8.3.1), or undefined when there is none. The same parser
+   * chooses the body parser, so what a validator sees here is what the body was parsed as.
+   * @throws {UnsupportedMediaType} (415) for a malformed header, e.g. `application/json garbage`
+   */
+  get mediaType(): MediaType | undefined {
+    return parseMediaType(this.header('content-type'));
+  }
+
+  /**
+   * The media type of the body without parameters, lower-case (e.g. `application/json`), or `''`
+   * when there is none. Like Werkzeug's `mimetype`.
+   * @throws {UnsupportedMediaType} (415) for a malformed header
+   */
   get mimetype(): string {
-    const ct = this.header('content-type');
-    if (!ct) return '';
-    const semi = ct.indexOf(';');
-    return (semi === -1 ? ct : ct.slice(0, semi)).trim().toLowerCase();
+    return this.mediaType?.essence ?? '';
   }
 
   /** Builds a URL for an endpoint; `.name` is relative to this request's blueprint. */
@@ -136,72 +159,107 @@ export class Request<P = Record<string, unknown>> {
     return this.host.urlFor(endpoint, values, { ...options, ...(this.blueprint ? { blueprint: this.blueprint } : {}) });
   }
 
-  /**
-   * The raw body, read once and cached.
-   * @throws {RequestEntityTooLarge} above `maxContentLength` bytes (declared or received)
-   * @throws {BadRequest} when the client aborts mid-body
-   */
-  body(): Promise<Buffer> {
-    return (this._body ??= readBody(this.raw, this.host.maxContentLength));
+  /** The limits this request's body is read under when nothing else is given to {@link Request.loadBody}. */
+  get bodyLimits(): BodyLimits {
+    return this.host.bodyLimits ?? resolveBodyLimits({ maxContentLength: this.host.maxContentLength });
   }
 
-  /** The body decoded as UTF-8 (invalid sequences become U+FFFD). */
+  /**
+   * @internal Reads and parses the whole body once (see `readRequestBody`); every later call, and
+   * every body accessor, returns the same promise, so the first caller's limits win. The
+   * dispatcher calls it before the view with the route's limits.
+   * @throws as `readRequestBody`: 415, 413 or 400
+   */
+  loadBody(limits: BodyLimits = this.bodyLimits): Promise<ParsedBody> {
+    return (this._parsed ??= readRequestBody(this.raw, limits));
+  }
+
+  /**
+   * @internal Removes uploaded temporary files once the response is written. Idempotent; a no-op
+   * when the body was never read or held no files.
+   */
+  async releaseBody(): Promise<void> {
+    if (this._parsed === undefined) return;
+    let parsed: ParsedBody;
+    try { parsed = await this._parsed; } catch { return; } // a failed read already removed its files
+    await parsed.cleanup();
+  }
+
+  /**
+   * The raw body bytes. Empty for a `multipart/form-data` body, whose parts were streamed into
+   * `form()` and `files()` rather than kept (as in Werkzeug after form parsing).
+   * @throws {RequestEntityTooLarge} (413) above `maxContentLength` bytes (declared or received)
+   * @throws {BadRequest} (400) when the client aborts mid-body, or the body does not parse as its
+   *   declared type (a JSON or form body is parsed when it is read)
+   * @throws {UnsupportedMediaType} (415) for a malformed `Content-Type`
+   */
+  async body(): Promise<Buffer> {
+    return (await this.loadBody()).raw ?? EMPTY;
+  }
+
+  /** The body decoded as UTF-8 (invalid sequences become U+FFFD). Throws as {@link Request.body}. */
   async text(): Promise<string> {
     return (await this.body()).toString('utf8');
   }
 
   /**
-   * The body parsed as JSON. Keys `__proto__`, and `prototype` under `constructor`, are refused so
-   * a later merge cannot pollute `Object.prototype`.
-   * @throws {UnsupportedMediaType} when the content type is not JSON (`application/json` or `+json`)
-   * @throws {BadRequest} for malformed JSON or a forbidden key
+   * The body parsed as JSON by `secure-json-parse`: a `__proto__` key, or a `constructor` key
+   * holding `prototype`, at any depth is refused so a later merge cannot pollute `Object.prototype`.
+   * @throws {UnsupportedMediaType} (415) when the content type is not JSON (`application/json` or
+   *   `+json`), is malformed, or has a charset other than UTF-8
+   * @throws {BadRequest} (400) for an empty body, malformed JSON, invalid UTF-8 or a forbidden key
+   * @throws {RequestEntityTooLarge} (413) above `maxContentLength`
    */
   async json(): Promise<unknown> {
-    const mt = this.mimetype;
-    if (mt !== 'application/json' && !mt.endsWith('+json')) {
+    if (!isJson(this.mediaType)) {
       throw new UnsupportedMediaType('Expected a JSON body (Content-Type: application/json).');
     }
-    const text = await this.text();
-    try {
-      return JSON.parse(text, rejectPoisonKeys);
-    } catch (err) {
-      if (err instanceof BadRequest) throw err;
-      throw new BadRequest('The request body is not valid JSON.');
-    }
+    const parsed = await this.loadBody();
+    if (parsed.json === undefined) throw new BadRequest('The request body is empty; expected JSON.');
+    return parsed.json;
+  }
+
+  /**
+   * The form fields of an `application/x-www-form-urlencoded` or `multipart/form-data` body, as a
+   * null-prototype object with bracket names expanded (`user[name]` → `{ user: { name } }`, a
+   * repeated name → a list). Empty when the request has no body. Files are in {@link Request.files}.
+   * @throws {UnsupportedMediaType} (415) for a body of another type or a malformed `Content-Type`
+   * @throws {BadRequest} (400) for a `__proto__`/`constructor`/`prototype` segment, a name nested
+   *   deeper than `maxDepth`, an index above `maxArrayIndex`, a malformed body
+   * @throws {RequestEntityTooLarge} (413) above a size or count limit
+   * @example
+   * app.post('/profile', async (req) => { const form = await req.form(); return { name: form.name }; });
+   */
+  async form(): Promise<FormObject> {
+    const parsed = await this.loadFormBody();
+    return parsed.form ?? (Object.create(null) as FormObject);
+  }
+
+  /**
+   * Uploaded files of a `multipart/form-data` body by field name (null-prototype; each value a
+   * list, in arrival order). Empty for a urlencoded body or no body. Temporary files are removed
+   * after the response: `save()` what you keep.
+   * @throws as {@link Request.form}
+   * @example
+   * const avatar = (await req.files()).avatar?.[0];
+   * if (avatar) await avatar.save(join(uploads, avatar.filename));
+   */
+  async files(): Promise<FileMap> {
+    const parsed = await this.loadFormBody();
+    return parsed.files ?? (Object.create(null) as FileMap);
+  }
+
+  private async loadFormBody(): Promise<ParsedBody> {
+    const mt = this.mediaType;
+    if (mt !== undefined && !isUrlEncoded(mt) && !isMultipart(mt)) throw notForm();
+    const parsed = await this.loadBody();
+    if (mt === undefined && parsed.raw !== undefined && parsed.raw.length > 0) throw notForm();
+    return parsed;
   }
 }
 
-function rejectPoisonKeys(this: unknown, key: string, value: unknown): unknown {
-  if (key === '__proto__' || (key === 'prototype' && value !== null && typeof value === 'object')) {
-    throw new BadRequest('The JSON body contains a forbidden key.');
-  }
-  return value;
-}
+const EMPTY = Buffer.alloc(0);
 
-function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = raw.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) {
-    return Promise.reject(new RequestEntityTooLarge());
-  }
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        raw.pause();
-        reject(new RequestEntityTooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void => { cleanup(); resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)); };
-    const onError = (): void => { cleanup(); reject(new BadRequest('The request body could not be read.')); };
-    const onAborted = (): void => { cleanup(); reject(new BadRequest('The request body was cut short.')); };
-    function cleanup(): void {
-      raw.off('data', onData); raw.off('end', onEnd); raw.off('error', onError); raw.off('aborted', onAborted);
-    }
-    raw.on('data', onData); raw.on('end', onEnd); raw.on('error', onError); raw.on('aborted', onAborted);
-  });
+function notForm(): UnsupportedMediaType {
+  return new UnsupportedMediaType('Expected a form body (application/x-www-form-urlencoded or multipart/form-data).');
 }
