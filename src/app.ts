@@ -90,6 +90,7 @@ export class Phial extends Scaffold {
     this.requestHost = {
       get maxContentLength() { return config.maxContentLength; },
       get bodyLimits() { return config.bodyLimits; },
+      get trustedProxies() { return config.trustedProxies; },
       urlFor: (endpoint, values, opts) => this.urlFor(endpoint, values, opts),
     };
   }

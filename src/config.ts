@@ -13,6 +13,8 @@
  *
  * @module
  */
+import { resolveBodyLimits } from './config-body.ts';
+import type { BodyLimits } from './http/body/index.ts';
 import { BlockList, isIP } from 'node:net';
 import { resolve } from 'node:path';
 import {
@@ -20,6 +22,7 @@ import {
   parseBoolean, parseInteger, parseList, resolveSecrets, shown, type EnvSource, type SecretKeySource,
 } from './config-env.ts';
 import { compileSecurityHeaders, type SecurityHeaderOptions } from './security/headers.ts';
+import { compileTrustedProxies, parseTrustedProxies, type TrustedProxies, type TrustedProxiesOption } from './http/proxy.ts';
 
 export { checkSecretKey, ConfigError, type ConfigErrorCode, type SecretKeySource } from './config-env.ts';
 
@@ -102,8 +105,23 @@ export interface PhialOptions {
   origin?: string;
   /** Host names accepted in the `Host` header; required in production on a non-loopback bind. */
   trustedHosts?: string[];
+  /**
+   * Reverse proxies whose `X-Forwarded-*` (or, with `header: 'forwarded'`, `Forwarded`) headers
+   * are believed. Default: none, so the client is the socket peer and those headers are ignored.
+   * A hop count (`1`: one proxy in front, Werkzeug ProxyFix style), or addresses, CIDR ranges and
+   * the presets `'loopback'`/`'private'` (`['10.0.0.0/8']`), or `{ hops | addresses, header }`.
+   * `PHIAL_TRUSTED_PROXIES` overrides (`1`, `10.0.0.0/8,127.0.0.1`, `loopback,header=forwarded`).
+   * See `src/http/proxy.ts` for the rules.
+   */
+  trustedProxies?: TrustedProxiesOption;
   /** Largest accepted request body, bytes. Default 1 048 576 (1 MiB, nginx's `client_max_body_size`). */
   maxContentLength?: number;
+  /**
+   * Form and upload limits (bytes and counts), field by field over the defaults: `maxFormMemorySize`
+   * 500 000, `maxFormParts` 1000, `maxFiles` 10, `maxFileSize` = `maxContentLength`, and the parser caps
+   * documented in docs/security.md. Routes override them with their own `bodyLimits`.
+   */
+  bodyLimits?: Partial<BodyLimits>;
   /** Security header block; validated here, compiled at freeze. */
   securityHeaders?: SecurityHeaderOptions;
   /** Overrides of {@link DEFAULT_SERVER_LIMITS}. */
@@ -137,7 +155,11 @@ export interface PhialConfig {
   readonly origin: string | null;
   /** Lower-cased entries as given; matching rules belong to the host check. */
   readonly trustedHosts: readonly string[];
+  /** Compiled and frozen; `hops` 0 and no `cidrs` when no proxy is trusted (the default). */
+  readonly trustedProxies: TrustedProxies;
   readonly maxContentLength: number;
+  /** Every body limit, `maxContentLength` included. */
+  readonly bodyLimits: Readonly<BodyLimits>;
   readonly securityHeaders: Readonly<SecurityHeaderOptions>;
   readonly server: Readonly<ServerLimits>;
   readonly logLevel: LogLevel;
@@ -203,6 +225,22 @@ function checkHosts(setting: string, value: unknown): string[] {
   return hosts;
 }
 
+function checkTrustedProxies(setting: string, value: unknown): TrustedProxies {
+  try {
+    return compileTrustedProxies(value as TrustedProxiesOption);
+  } catch (err) {
+    throw new ConfigError('PHIAL_E_BAD_VALUE', setting, err instanceof Error ? err.message : String(err), { cause: err });
+  }
+}
+
+function parseTrustedProxiesEnv(setting: string, raw: string): TrustedProxies {
+  try {
+    return parseTrustedProxies(raw);
+  } catch (err) {
+    throw new ConfigError('PHIAL_E_BAD_VALUE', setting, `${err instanceof Error ? err.message : String(err)} (in ${shown(raw)})`, { cause: err });
+  }
+}
+
 function checkUrlPath(setting: string, value: unknown): string {
   if (typeof value !== 'string' || !/^(\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/.test(value) || /\/\.{1,2}(\/|$)/.test(value)) {
     throw new ConfigError('PHIAL_E_BAD_VALUE', setting, `expected a path like /static (no trailing slash, no dot segments), got ${shown(value)}`);
@@ -262,6 +300,8 @@ function resolveServer(env: EnvSource, options: Partial<ServerLimits> | undefine
  * `PHIAL_SECRET_KEY` or `PHIAL_SECRET_KEY_FILE`, `PHIAL_SECRET_KEY_FALLBACKS` (comma list) or
  * `PHIAL_SECRET_KEY_FALLBACKS_FILE` (one key per line), `PHIAL_HOST` > `HOST`,
  * `PHIAL_PORT` > `PORT`, `PHIAL_ORIGIN`, `PHIAL_TRUSTED_HOSTS` (comma list),
+ * `PHIAL_TRUSTED_PROXIES` (a hop count, or a comma list of addresses, CIDR ranges and presets,
+ * optionally with `header=forwarded`),
  * `PHIAL_MAX_CONTENT_LENGTH` (bytes), `PHIAL_LOG_LEVEL`, and `PHIAL_SERVER_HEADERS_TIMEOUT`,
  * `_REQUEST_TIMEOUT`, `_KEEP_ALIVE_TIMEOUT`, `_MAX_HEADER_SIZE`, `_MAX_REQUESTS_PER_SOCKET`,
  * `_MAX_CONNECTIONS`, `_SHUTDOWN_TIMEOUT`. `*_FILE` contents lose trailing newlines only.
@@ -316,12 +356,16 @@ export function loadConfig(options: PhialOptions = {}, env: NodeJS.ProcessEnv = 
     port: pick(env, ['PHIAL_PORT', 'PORT'], (n, r) => parseInteger(n, r, 0, 65535), 'port', options.port, (n, v) => checkInteger(n, v, 0, 65535), 5000),
     origin: pick<string | null>(env, ['PHIAL_ORIGIN'], checkOrigin, 'origin', options.origin, checkOrigin, null),
     trustedHosts: Object.freeze(pick(env, ['PHIAL_TRUSTED_HOSTS'], (n, r) => checkHosts(n, parseList(r)), 'trustedHosts', options.trustedHosts, checkHosts, [])),
+    trustedProxies: pick(env, ['PHIAL_TRUSTED_PROXIES'], parseTrustedProxiesEnv, 'trustedProxies', options.trustedProxies, checkTrustedProxies,
+      compileTrustedProxies(undefined)),
     maxContentLength: pick(env, ['PHIAL_MAX_CONTENT_LENGTH'], (n, r) => parseInteger(n, r, 0, Number.MAX_SAFE_INTEGER),
       'maxContentLength', options.maxContentLength, (n, v) => checkInteger(n, v, 0, Number.MAX_SAFE_INTEGER), 1_048_576),
+    bodyLimits: undefined as unknown as BodyLimits,
     securityHeaders: Object.freeze({ ...securityHeaders }),
     server: resolveServer(env, options.server),
     logLevel: pick(env, ['PHIAL_LOG_LEVEL'], (n, r) => checkEnum(n, r, LOG_LEVELS), 'logLevel', options.logLevel, (n, v) => checkEnum(n, v, LOG_LEVELS), 'info'),
   };
+  config.bodyLimits = resolveBodyLimits(env, options.bodyLimits, config.maxContentLength);
   // Non-enumerable: logging or serialising the config must not leak the keys.
   Object.defineProperties(config, {
     secretKey: { value: secrets.secretKey, enumerable: false },

@@ -13,7 +13,8 @@ import { isJsonData, makeResponse } from './http/make-response.ts';
 import { writeHtmlFast, writeJsonFast } from './http/fast-write.ts';
 import { errorResponse } from './http/error-page.ts';
 import { headerNames, writeResponse, type WriteContext } from './http/writer.ts';
-import { isTrustedHost } from './http/hosts.ts';
+import { hostName, isTrustedHost } from './http/hosts.ts';
+import { isLoopbackHost } from './config.ts';
 import type { UrlMap } from './routing/map.ts';
 import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders } from './security/headers.ts';
 import { checkRedirectTarget } from './security/redirect.ts';
@@ -218,7 +219,7 @@ export class Dispatcher {
   /** Host check, body-size pre-check and URL matching: a route, or the response/error instead. */
   private matchRequest(req: Request): RouteEntry | Response | HTTPException {
     const trusted = this.config.trustedHosts;
-    if (trusted.length > 0 && !isTrustedHost(req.header('host'), trusted)) {
+    if (trusted.length > 0 && !isTrustedHost(req.host, trusted)) {
       return new BadRequest('The request host is not trusted.');
     }
     const m = this.map.match(req.path, req.method);
@@ -305,7 +306,12 @@ export class Dispatcher {
         mergeSecurityHeaderOptions(this.config.securityHeaders, entry?.options.securityHeaders), response.securityHeaders));
       names = headerNames(compiled);
     }
-    const ctx: WriteContext = { method: req.method, isSecure: req.isSecure, drawnNonce: req.drawnNonce, nonce: () => req.cspNonce };
+    const ctx: WriteContext = {
+      method: req.method, isSecure: req.isSecure, drawnNonce: req.drawnNonce, nonce: () => req.cspNonce,
+      // Cookies lose their default `Secure` only in development over plain HTTP to a loopback host,
+      // where a browser would otherwise drop them; production never relaxes it.
+      insecureCookies: this.config.env !== 'production' && !req.isSecure && isLoopbackHost(hostName(req.header('host')) ?? ''),
+    };
     try {
       return writeResponse(ctx, res, response, compiled, names);
     } catch (err) {
@@ -338,7 +344,8 @@ function findClassHandler(scopes: Scaffold[], err: unknown): ErrorHandler | unde
 }
 
 function isLoopback(addr: string): boolean {
-  return addr === '127.0.0.1' || addr === '::1' || addr.startsWith('127.');
+  // remoteAddr is canonical: IPv4-mapped addresses are already plain IPv4.
+  return addr === '::1' || addr.startsWith('127.');
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {

@@ -15,13 +15,26 @@ export { SetupError, type BlueprintRegistration } from './scaffold.ts';
 export { Request } from './http/request.ts';
 export { Response, type ResponseInit, type ResponseBody } from './http/response.ts';
 export { ResponseHeaders, HeaderValueError, type HeadersInit } from './http/headers.ts';
-export { sendFile, sendFromDirectory, safeJoin, contentDisposition, type SendFileOptions } from './http/static.ts';
+export { sendFile, sendFromDirectory, safeJoin, contentDisposition, parseRange, type SendFileOptions } from './http/static.ts';
+export {
+  serializeCookie, CookieError, type CookieOptions, type CookieOptionsFor, type SameSite, type CookiePriority,
+} from './http/set-cookie.ts';
+export { parseCookieHeader } from './http/cookies.ts';
+export { canonicalIp, parseCidr, ipInCidr, CidrError, type Cidr } from './http/ip.ts';
+export { resolveForwarded, type TrustedProxies, type TrustedProxiesOption, type ForwardedInfo } from './http/proxy.ts';
+export { parseMediaType, type MediaType } from './http/content-type.ts';
+export { UploadedFile, secureFilename, parseUrlEncoded, type BodyLimits, type FormObject, type FormValue } from './http/body/index.ts';
+export { validate, type FieldIssue } from './validation/standard-schema.ts';
+export {
+  defineForm, renderField, renderCsrfField, renderFormErrors, renderHiddenTag,
+  type Form, type FormResult, type FormOptions, type FieldHints, type FieldType, type RenderFieldOptions,
+} from './forms/index.ts';
 export { escapeHtml } from './http/error-page.ts';
-export { redirect, checkRedirectTarget, type RedirectStatus } from './security/redirect.ts';
+export { redirect, checkRedirectTarget, safeNextUrl, type RedirectStatus, type SafeNextOptions } from './security/redirect.ts';
 export * from './errors.ts';
 export { TemplateResult } from './template-result.ts';
 export type {
-  View, ViewReturn, ViewBody, JsonBody, RouteOptions, BeforeRequestHook, AfterRequestHook, TeardownRequestHook, ErrorHandler, ErrorClass,
+  View, ViewReturn, ViewBody, JsonBody, RouteOptions, RouteSchemas, ValidatedInputs, BeforeRequestHook, AfterRequestHook, TeardownRequestHook, ErrorHandler, ErrorClass,
 } from './types.ts';
 export type { RouteParams, ConverterTypes } from './routing/params.ts';
 export { type Converter, type ConverterFactory, NO_MATCH } from './routing/converters.ts';

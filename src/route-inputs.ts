@@ -14,7 +14,7 @@ import { UnsupportedMediaType, ValidationError, type InputIssue, type InputLocat
 import type { Request } from './http/request.ts';
 import { parseMediaType, type MediaType } from './http/content-type.ts';
 import { parseUrlEncoded, type BodyLimits } from './http/body/index.ts';
-import { validate } from './validation/standard-schema.ts';
+import { isStandardSchema, validate } from './validation/standard-schema.ts';
 import { SetupError } from './scaffold.ts';
 import type { RouteOptions, RouteSchemas } from './types.ts';
 
@@ -68,13 +68,12 @@ export function compileRouteInputs(options: RouteOptions, appLimits: BodyLimits,
     }
     (limits as unknown as Record<string, number>)[k] = v;
   }
+  // A route that raises its body limit for uploads means its files too, unless it says otherwise.
+  const own = options.bodyLimits ?? {};
+  if (own.maxContentLength !== undefined && own.maxFileSize === undefined && appLimits.maxFileSize === appLimits.maxContentLength) {
+    (limits as { maxFileSize: number }).maxFileSize = limits.maxContentLength;
+  }
   return { accepts, limits, schemas };
-}
-
-function isStandardSchema(x: unknown): x is StandardSchemaV1 {
-  if ((typeof x !== 'object' && typeof x !== 'function') || x === null) return false;
-  const std = (x as { '~standard'?: { version?: unknown; validate?: unknown } })['~standard'];
-  return typeof std === 'object' && std !== null && std.version === 1 && typeof std.validate === 'function';
 }
 
 /** Whether the request carries a body (RFC 9112 §6.3: a Transfer-Encoding, or a non-zero Content-Length). */

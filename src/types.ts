@@ -4,6 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { BodyLimits } from './http/body/limits.ts';
 import type { Request } from './http/request.ts';
 import type { Response } from './http/response.ts';
 import type { HeadersInit } from './http/headers.ts';
@@ -109,18 +110,9 @@ export interface RouteOptions {
    * form types for a `form` schema, otherwise any type.
    */
   accepts?: readonly string[];
-  /** Body limits for this route, field by field over the app's `bodyLimits` (e.g. a bigger `maxContentLength` for uploads). */
-  bodyLimits?: Partial<BodyLimitsOption>;
-}
-
-/**
- * Per-route body limit overrides (bytes and counts). The fields and their defaults are those of
- * the app's `bodyLimits` setting.
- */
-export interface BodyLimitsOption {
-  maxContentLength: number;
-  maxFormMemorySize: number;
-  maxFormParts: number;
-  maxFiles: number;
-  maxFileSize: number;
+  /**
+   * Body limits for this route, field by field over the app's `bodyLimits` (e.g. a bigger
+   * `maxContentLength` for uploads, which also raises `maxFileSize` unless that is set too).
+   */
+  bodyLimits?: Partial<BodyLimits>;
 }

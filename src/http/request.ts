@@ -16,6 +16,7 @@ import { BadRequest, UnsupportedMediaType } from '../errors.ts';
 import { isJson, isMultipart, isUrlEncoded, parseMediaType, type MediaType } from './content-type.ts';
 import { readRequestBody, resolveBodyLimits, type BodyLimits, type FileMap, type FormObject, type ParsedBody } from './body/index.ts';
 import { parseCookieHeader } from './cookies.ts';
+import { NO_TRUSTED_PROXIES, resolveForwarded, type ForwardedInfo, type TrustedProxies } from './proxy.ts';
 import { cspNonce } from '../security/nonce.ts';
 
 /** What a request needs from its app (kept small so `Request` does not import the app). */
@@ -23,6 +24,8 @@ export interface RequestHost {
   readonly maxContentLength: number;
   /** The app's body limits; without it, the defaults with the host's `maxContentLength`. */
   readonly bodyLimits?: BodyLimits;
+  /** Proxies whose forwarding headers are believed; without it, none. */
+  readonly trustedProxies?: TrustedProxies;
   urlFor(endpoint: string, values?: Record<string, unknown>, options?: { external?: boolean; blueprint?: string }): string;
 }
 
@@ -58,8 +61,9 @@ export class Request<P = Record<string, unknown>, V = Record<string, never>> {
    */
   valid: V;
 
-  private readonly host: RequestHost;
+  private readonly owner: RequestHost;
   private _query: URLSearchParams | undefined;
+  private _forwarded: ForwardedInfo | undefined;
   private _cookies: Record<string, string> | undefined;
   private _g: Record<string, unknown> | undefined;
   private _nonce: string | undefined;
@@ -68,7 +72,7 @@ export class Request<P = Record<string, unknown>, V = Record<string, never>> {
 
   constructor(raw: IncomingMessage, host: RequestHost) {
     this.raw = raw;
-    this.host = host;
+    this.owner = host;
     this.method = raw.method ?? 'GET';
     const url = raw.url ?? '/';
     this.url = url;
@@ -96,7 +100,7 @@ export class Request<P = Record<string, unknown>, V = Record<string, never>> {
     return (this._query ??= new URLSearchParams(this.queryString));
   }
 
-  /** Request cookies as a null-prototype record of raw values. */
+  /** Request cookies as a null-prototype record of decoded values (see `parseCookieHeader`). */
   get cookies(): Record<string, string> {
     return (this._cookies ??= parseCookieHeader(this.header('cookie')));
   }
@@ -122,15 +126,35 @@ export class Request<P = Record<string, unknown>, V = Record<string, never>> {
     return (this._id ??= idPrefix + (++requestCounter).toString(36));
   }
 
-  /** The client address as seen on the socket, IPv4-mapped IPv6 shown as plain IPv4. */
-  get remoteAddr(): string {
-    const a = this.raw.socket.remoteAddress ?? '';
-    return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+  /**
+   * What the trusted proxies in front of the app said about the client (Werkzeug's ProxyFix):
+   * client address, scheme, host and port. With no `trustedProxies` configured (the default), the
+   * socket peer and nothing from `X-Forwarded-*`/`Forwarded` (cases C28, C29).
+   */
+  get forwarded(): ForwardedInfo {
+    return (this._forwarded ??= resolveForwarded(this.raw.socket.remoteAddress ?? '', this.raw.headers, this.owner.trustedProxies ?? NO_TRUSTED_PROXIES));
   }
 
-  /** True when the connection is TLS. */
+  /**
+   * The client address, canonical (IPv4-mapped IPv6 as plain IPv4, IPv6 compressed per RFC 5952):
+   * the socket peer, or the address a trusted proxy reported.
+   */
+  get remoteAddr(): string {
+    return this.forwarded.clientIp;
+  }
+
+  /** True when the client's connection is TLS: Phial's own socket, or `https` from a trusted proxy. */
   get isSecure(): boolean {
-    return (this.raw.socket as Partial<TLSSocket>).encrypted === true;
+    return (this.raw.socket as Partial<TLSSocket>).encrypted === true || this.forwarded.scheme === 'https';
+  }
+
+  /**
+   * The host the client asked for: the `Host` header, or the host a trusted proxy reported.
+   * Checked against `trustedHosts` before routing; never used to build external URLs (those come
+   * from the configured `origin`).
+   */
+  get host(): string | undefined {
+    return this.forwarded.host ?? this.header('host');
   }
 
   /** `https` or `http`. */
@@ -156,12 +180,12 @@ export class Request<P = Record<string, unknown>, V = Record<string, never>> {
 
   /** Builds a URL for an endpoint; `.name` is relative to this request's blueprint. */
   urlFor(endpoint: string, values?: Record<string, unknown>, options: { external?: boolean } = {}): string {
-    return this.host.urlFor(endpoint, values, { ...options, ...(this.blueprint ? { blueprint: this.blueprint } : {}) });
+    return this.owner.urlFor(endpoint, values, { ...options, ...(this.blueprint ? { blueprint: this.blueprint } : {}) });
   }
 
   /** The limits this request's body is read under when nothing else is given to {@link Request.loadBody}. */
   get bodyLimits(): BodyLimits {
-    return this.host.bodyLimits ?? resolveBodyLimits({ maxContentLength: this.host.maxContentLength });
+    return this.owner.bodyLimits ?? resolveBodyLimits({ maxContentLength: this.owner.maxContentLength });
   }
 
   /**

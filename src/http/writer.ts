@@ -20,6 +20,12 @@ export interface WriteContext {
   drawnNonce: string | undefined;
   /** Draws a nonce when the response is HTML and none was drawn yet. */
   nonce(): string;
+  /**
+   * True only for plain-HTTP development on loopback: cookies set with `response.setCookie`
+   * without an explicit `secure` are sent without `Secure`, so browsers that refuse Secure
+   * cookies over `http://127.0.0.1` still keep them. Default false (cookies keep `Secure`).
+   */
+  insecureCookies?: boolean;
 }
 
 // `compiled.common` is frozen, and V8 copies frozen arrays on a slow path (~40× slower than a
@@ -80,7 +86,9 @@ export function writeResponse(
   } else if (body === null && !rh.has('content-length') && response.status !== 204 && response.status !== 304 && response.status >= 200) {
     out.push('content-length', '0');
   }
+  const own = out.length;
   rh.flattenInto(out);
+  if (ctx.insecureCookies === true) response.dropDefaultSecure(out, own);
   res.writeHead(response.status, out);
   if (body === null || typeof body === 'string' || body instanceof Uint8Array) {
     res.end(chunk);
