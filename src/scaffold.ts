@@ -20,6 +20,9 @@ export interface RouteRecord {
   view: View<never>;
 }
 
+/** The schemas of a route that declares none. */
+export type NoSchemas = Record<never, never>;
+
 /** The view type of a rule `R` with input schemas `S`. */
 export type RouteView<R extends string, S> = View<ParamsOf<RouteParams<R>, S>, ValidatedInputs<S>>;
 
@@ -88,7 +91,7 @@ export abstract class Scaffold {
    *   (req) => ({ title: req.valid.body.title }));
    * @throws {SetupError} after the app handled its first request
    */
-  route<R extends string, const S extends RouteSchemas = {}>(rule: R, options: RouteOptions & { schema?: S }, view: RouteView<R, S>): this {
+  route<R extends string, const S extends RouteSchemas = NoSchemas>(rule: R, options: RouteOptions & { schema?: S }, view: RouteView<R, S>): this {
     this.assertSetup('route');
     if (typeof view !== 'function') throw new TypeError(`The view for ${rule} must be a function`);
     if (options.endpoint !== undefined) assertName('Endpoint', options.endpoint);
@@ -97,36 +100,36 @@ export abstract class Scaffold {
   }
 
   /** Registers a GET view (HEAD and OPTIONS follow automatically). */
-  get<R extends string>(rule: R, view: RouteView<R, {}>): this;
-  get<R extends string, const S extends RouteSchemas = {}>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
+  get<R extends string>(rule: R, view: RouteView<R, NoSchemas>): this;
+  get<R extends string, const S extends RouteSchemas = NoSchemas>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
   get(rule: string, a: AnyView | MethodRouteOptions<RouteSchemas>, b?: AnyView): this {
     return this.withMethod('GET', rule, a, b);
   }
 
   /** Registers a POST view. */
-  post<R extends string>(rule: R, view: RouteView<R, {}>): this;
-  post<R extends string, const S extends RouteSchemas = {}>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
+  post<R extends string>(rule: R, view: RouteView<R, NoSchemas>): this;
+  post<R extends string, const S extends RouteSchemas = NoSchemas>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
   post(rule: string, a: AnyView | MethodRouteOptions<RouteSchemas>, b?: AnyView): this {
     return this.withMethod('POST', rule, a, b);
   }
 
   /** Registers a PUT view. */
-  put<R extends string>(rule: R, view: RouteView<R, {}>): this;
-  put<R extends string, const S extends RouteSchemas = {}>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
+  put<R extends string>(rule: R, view: RouteView<R, NoSchemas>): this;
+  put<R extends string, const S extends RouteSchemas = NoSchemas>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
   put(rule: string, a: AnyView | MethodRouteOptions<RouteSchemas>, b?: AnyView): this {
     return this.withMethod('PUT', rule, a, b);
   }
 
   /** Registers a PATCH view. */
-  patch<R extends string>(rule: R, view: RouteView<R, {}>): this;
-  patch<R extends string, const S extends RouteSchemas = {}>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
+  patch<R extends string>(rule: R, view: RouteView<R, NoSchemas>): this;
+  patch<R extends string, const S extends RouteSchemas = NoSchemas>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
   patch(rule: string, a: AnyView | MethodRouteOptions<RouteSchemas>, b?: AnyView): this {
     return this.withMethod('PATCH', rule, a, b);
   }
 
   /** Registers a DELETE view. */
-  delete<R extends string>(rule: R, view: RouteView<R, {}>): this;
-  delete<R extends string, const S extends RouteSchemas = {}>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
+  delete<R extends string>(rule: R, view: RouteView<R, NoSchemas>): this;
+  delete<R extends string, const S extends RouteSchemas = NoSchemas>(rule: R, options: MethodRouteOptions<S>, view: RouteView<R, S>): this;
   delete(rule: string, a: AnyView | MethodRouteOptions<RouteSchemas>, b?: AnyView): this {
     return this.withMethod('DELETE', rule, a, b);
   }
