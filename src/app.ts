@@ -23,11 +23,16 @@ import type { RunningServer } from './server/types.ts';
 import { startServer } from './listen.ts';
 import { compileRoutes, type RouteEntry } from './routes.ts';
 import { Dispatcher } from './dispatch.ts';
+import { SessionRuntime, type AppCsrfOptions, type AppSessionOptions } from './app-sessions.ts';
 
 /** Options of {@link Phial}: the configuration (see `PhialOptions`) plus a logger. */
 export interface PhialAppOptions extends PhialOptions {
   /** A pino logger to use instead of the default JSON logger on stdout. */
   logger?: Logger | Logger<string>;
+  /** Session back-end and timeouts; default encrypted cookies (see {@link AppSessionOptions}). */
+  session?: AppSessionOptions;
+  /** CSRF settings. Protection is always on for unsafe methods; routes opt out with `csrf: false`. */
+  csrf?: AppCsrfOptions;
 }
 
 /** Options of {@link Phial.listen}. */
@@ -74,6 +79,9 @@ export class Phial extends Scaffold {
   /** The largest `maxContentLength` of any route (bytes): above it, no `100 Continue`. */
   private maxRouteBody = 0;
   private readonly requestHost: RequestHost;
+  private readonly sessionOptions: AppSessionOptions | undefined;
+  private readonly csrfOptions: AppCsrfOptions | undefined;
+  private sessions: SessionRuntime | undefined;
 
   /**
    * @throws {ConfigError} for an invalid setting, or in production for a missing/weak secret key or
@@ -87,7 +95,10 @@ export class Phial extends Scaffold {
     // (sonic-boom retries every write error), which would hang graceful shutdown.
     this.logger = options.logger ?? pino({ name: this.config.name, level: this.config.logLevel }, pino.destination({ dest: 1, sync: true }));
     const config = this.config;
+    this.sessionOptions = options.session;
+    this.csrfOptions = options.csrf;
     this.requestHost = {
+      freshSession: () => this.sessions!.iface.fresh(),
       get maxContentLength() { return config.maxContentLength; },
       get bodyLimits() { return config.bodyLimits; },
       get trustedProxies() { return config.trustedProxies; },
@@ -143,6 +154,8 @@ export class Phial extends Scaffold {
     const appAfter = [...this.afterRequestHooks].reverse();
     const appTeardown = [...this.teardownRequestHooks].reverse();
     this.registerStatic();
+    const sessions = new SessionRuntime(this.config, this.sessionOptions, this.csrfOptions);
+    this.onShutdown(() => sessions.iface.close());
     const map = compileRoutes({
       app: this, securityHeaders: this.config.securityHeaders, headers, names, appAfter, appTeardown, converters: this.converters,
       bodyLimits: this.config.bodyLimits,
@@ -154,8 +167,9 @@ export class Phial extends Scaffold {
     this.headers = headers;
     this.dispatcher = new Dispatcher({
       app: this, config: this.config, logger: this.logger, map, headers, names, templates,
-      appBefore: [...this.beforeRequestHooks], appAfter, appTeardown, requestHost: this.requestHost,
+      appBefore: [...this.beforeRequestHooks], appAfter, appTeardown, requestHost: this.requestHost, sessions,
     });
+    this.sessions = sessions;
     this.frozen = true;
   }
 
@@ -167,7 +181,7 @@ export class Phial extends Scaffold {
     const prefix = this.config.staticUrlPath.replace(/\/+$/, '');
     this.routeRecords.unshift({
       rule: `${prefix}/<path:filename>`,
-      options: { endpoint: 'static', methods: ['GET'] },
+      options: { endpoint: 'static', methods: ['GET'], csrf: false },
       view: ((req: Request<{ filename: string }>) => sendFromDirectory(dir, req.params.filename, req)) as View<never>,
     });
   }
@@ -221,6 +235,7 @@ export class Phial extends Scaffold {
       const own = entry.headers.describe();
       for (const k of Object.keys(own)) if (own[k] !== base[k]) options[k] = own[k]!;
       if (entry.options.strictSlashes === false) options.strictSlashes = 'off';
+      if (entry.csrfExempt) options.csrf = 'exempt';
       return { rule: r.rule, methods: [...r.methods].sort(), endpoint: r.endpoint, options };
     });
   }

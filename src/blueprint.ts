@@ -12,6 +12,8 @@ import { Scaffold, SetupError, assertName } from './scaffold.ts';
 export interface BlueprintOptions {
   /** URL prefix for every rule, e.g. `/api`. Must start with `/`. */
   urlPrefix?: string;
+  /** `false` exempts every route of the blueprint (and its children) from CSRF protection; listed by `phial routes`. */
+  csrf?: false;
 }
 
 /**
@@ -25,6 +27,8 @@ export interface BlueprintOptions {
  */
 export class Blueprint extends Scaffold {
   readonly urlPrefix: string;
+  /** True when the blueprint was created with `csrf: false`. */
+  readonly csrfExempt: boolean;
   private parents = 0;
   private frozenCheck: (() => boolean) | undefined;
 
@@ -36,6 +40,7 @@ export class Blueprint extends Scaffold {
       throw new SetupError('PHIAL_E_BAD_PREFIX', `urlPrefix must start with "/": ${JSON.stringify(prefix)}`);
     }
     this.urlPrefix = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+    this.csrfExempt = options.csrf === false;
   }
 
   /** @internal called by registerBlueprint */

@@ -25,10 +25,13 @@ import type { TemplateResult } from './template-result.ts';
 import { SetupError, type Scaffold } from './scaffold.ts';
 import { RouteEntry } from './routes.ts';
 import { hasBody, prepareBody, validateInputs } from './route-inputs.ts';
+import type { SessionRuntime } from './app-sessions.ts';
+import { isSafeMethod } from './security/csrf.ts';
 import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, TeardownRequestHook, ViewReturn } from './types.ts';
 
 /** A logger with the methods the request path uses (pino's). */
 export interface DispatchLogger {
+  warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
   fatal(obj: object, msg?: string): void;
 }
@@ -47,6 +50,7 @@ export interface DispatchState {
   readonly appAfter: AfterRequestHook[];
   readonly appTeardown: TeardownRequestHook[];
   readonly requestHost: RequestHost;
+  readonly sessions: SessionRuntime;
 }
 
 /** The 308 to a URL's canonical spelling (strict slashes, merged slashes, dot segments, escapes). */
@@ -72,6 +76,7 @@ export class Dispatcher {
   private readonly appTeardown: TeardownRequestHook[];
   private readonly requestHost: RequestHost;
   private readonly app: Scaffold;
+  private readonly sessions: SessionRuntime;
 
   constructor(state: DispatchState) {
     this.app = state.app;
@@ -85,6 +90,7 @@ export class Dispatcher {
     this.appAfter = state.appAfter;
     this.appTeardown = state.appTeardown;
     this.requestHost = state.requestHost;
+    this.sessions = state.sessions;
   }
 
   /** The node:http request listener (bound). Never throws: every failure becomes a response. */
@@ -120,7 +126,12 @@ export class Dispatcher {
   private dispatch(raw: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
     const req = new Request(raw, this.requestHost);
     const routed = this.matchRequest(req);
-    if (!(routed instanceof RouteEntry) || !routed.fast || hasBody(raw.headers)) return this.dispatchFull(req, res, routed);
+    // The fast path is for hook-free routes on safe requests without a body or a session cookie;
+    // everything else (bodies, CSRF checks, sessions to open) takes the general path.
+    if (!(routed instanceof RouteEntry) || !routed.fast || hasBody(raw.headers) || !isSafeMethod(req.method) ||
+      this.sessions.mayCarryCookie(raw.headers.cookie)) {
+      return this.dispatchFull(req, res, routed);
+    }
     const entry = routed;
     let rv: unknown;
     try {
@@ -138,6 +149,7 @@ export class Dispatcher {
   }
 
   private finishFast(req: Request, res: ServerResponse, entry: RouteEntry, rv: ViewReturn): Promise<void> | undefined {
+    if (req.sessionOpened) return this.respond(req, res, entry, rv);
     if (typeof rv === 'string') {
       writeHtmlFast(res, entry.heads, req, rv);
       return undefined;
@@ -159,11 +171,25 @@ export class Dispatcher {
     } catch (err) {
       response = await this.handleError(err, req, entry);
     }
-    await this.write(req, res, response, entry);
+    await this.write(req, res, await this.saveSession(req, response, entry), entry);
   }
 
   private async fail(req: Request, res: ServerResponse, entry: RouteEntry, err: unknown): Promise<void> {
-    await this.write(req, res, await this.handleError(err, req, entry), entry);
+    await this.write(req, res, await this.saveSession(req, await this.handleError(err, req, entry), entry), entry);
+  }
+
+  /**
+   * Saves an opened session onto the response (cookie, `Vary: Cookie`, no-store). Flask saves on
+   * error pages too. A store that fails here turns the response into a 500: the change was lost.
+   */
+  private async saveSession(req: Request, response: Response, entry: RouteEntry | undefined): Promise<Response> {
+    if (!req.sessionOpened) return response;
+    try {
+      await this.sessions.save(req, response);
+      return response;
+    } catch (err) {
+      return this.handleError(err, req, entry);
+    }
   }
 
   private async dispatchFull(req: Request, res: ServerResponse, routed: RouteEntry | Response | HTTPException): Promise<void> {
@@ -177,7 +203,11 @@ export class Dispatcher {
       const before = entry ? entry.before : routed instanceof CanonicalRedirect ? NO_HOOKS : this.appBefore;
       // The body is read whole (under the route's limits) before any hook or view, so neither can
       // act on a request whose body will turn out too large or malformed (case C22).
-      if (entry && hasBody(req.raw.headers)) await prepareBody(req, entry.inputs);
+      if (entry) {
+        if (hasBody(req.raw.headers)) await prepareBody(req, entry.inputs);
+        await this.sessions.preload(req);
+        await this.sessions.protect(req, entry.csrfExempt, (event) => this.logger.warn(event, 'CSRF check refused a request'));
+      }
       let rv: ViewReturn | void = undefined;
       for (let i = 0; i < before.length && rv === undefined; i++) rv = await before[i]!(req);
       if (rv === undefined) {
@@ -204,6 +234,7 @@ export class Dispatcher {
         response = await this.handleError(err, req, entry);
       }
     }
+    response = await this.saveSession(req, response, entry);
     if (hasBody(req.raw.headers) && !req.raw.complete) response.headers.set('connection', 'close');
     try {
       await this.write(req, res, response, entry);
@@ -259,7 +290,10 @@ export class Dispatcher {
     const engine = await (this.engine ??= createTemplateEngine(this.templateOptions));
     return engine.render(t.name, t.context, {
       urlFor: (endpoint, values) => req.urlFor(endpoint, values),
-      cspNonce: req.cspNonce,
+      get cspNonce() { return req.cspNonce; },
+      csrfToken: () => this.sessions.csrfToken(req),
+      flashedMessages: () => (req.sessionOpened ? req.session.getFlashedMessages({ withCategories: true }) as [string, string][] : [])
+        .map(([category, message]) => ({ category, message })),
     });
   }
 

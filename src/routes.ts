@@ -35,6 +35,8 @@ export class RouteEntry {
     readonly names: Set<string>,
     readonly options: RouteOptions,
     readonly inputs: RouteInputs,
+    /** Exempt from CSRF checks: the route or a blueprint of its chain says `csrf: false`. */
+    readonly csrfExempt: boolean,
   ) {
     this.fast = before.length === 0 && after.length === 0 && teardown.length === 0 && inputs.schemas === undefined;
     this.heads = compileHeads(headers);
@@ -86,6 +88,7 @@ function compileScope(ctx: RouteCompileContext, map: UrlMap<RouteEntry>, scope: 
       routeHeaders === ctx.headers ? ctx.names : headerNames(routeHeaders),
       rec.options,
       compileRouteInputs(rec.options, ctx.bodyLimits, rule),
+      rec.options.csrf === false || chain.some((s) => (s as { csrfExempt?: boolean }).csrfExempt === true),
     );
     map.add(rule, {
       endpoint,

@@ -102,6 +102,11 @@ export interface RouteOptions {
   strictSlashes?: boolean;
   /** Changes to the security headers for this route, field by field; `false` removes one. */
   securityHeaders?: SecurityHeaderOptions;
+  /**
+   * `false` exempts the route from CSRF protection (an API authenticated by a bearer token, a
+   * webhook with its own signature). Listed by `phial routes`. Default: protected.
+   */
+  csrf?: false;
   /** Validators for the route's inputs; see {@link RouteSchemas}. */
   schema?: RouteSchemas;
   /**

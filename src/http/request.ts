@@ -16,6 +16,8 @@ import { BadRequest, UnsupportedMediaType } from '../errors.ts';
 import { isJson, isMultipart, isUrlEncoded, parseMediaType, type MediaType } from './content-type.ts';
 import { readRequestBody, resolveBodyLimits, type BodyLimits, type FileMap, type FormObject, type ParsedBody } from './body/index.ts';
 import { parseCookieHeader } from './cookies.ts';
+import type { Session } from '../sessions/session.ts';
+import type { SessionValues } from '../app-sessions.ts';
 import { NO_TRUSTED_PROXIES, resolveForwarded, type ForwardedInfo, type TrustedProxies } from './proxy.ts';
 import { cspNonce } from '../security/nonce.ts';
 
@@ -24,6 +26,8 @@ export interface RequestHost {
   readonly maxContentLength: number;
   /** The app's body limits; without it, the defaults with the host's `maxContentLength`. */
   readonly bodyLimits?: BodyLimits;
+  /** A new empty session (the app's session back-end); absent in bare requests built by tests. */
+  freshSession?(): Session;
   /** Proxies whose forwarding headers are believed; without it, none. */
   readonly trustedProxies?: TrustedProxies;
   urlFor(endpoint: string, values?: Record<string, unknown>, options?: { external?: boolean; blueprint?: string }): string;
@@ -64,6 +68,7 @@ export class Request<P = Record<string, unknown>, V = Record<string, never>> {
   private readonly owner: RequestHost;
   private _query: URLSearchParams | undefined;
   private _forwarded: ForwardedInfo | undefined;
+  private _session: Session | undefined;
   private _cookies: Record<string, string> | undefined;
   private _g: Record<string, unknown> | undefined;
   private _nonce: string | undefined;
@@ -104,6 +109,29 @@ export class Request<P = Record<string, unknown>, V = Record<string, never>> {
   get cookies(): Record<string, string> {
     return (this._cookies ??= parseCookieHeader(this.header('cookie')));
   }
+
+  /**
+   * The session (Flask's `session`): a typed record with `get`/`set`/`delete`, `flash()`,
+   * `regenerate()` (call it at login: new id, old one dead), `destroy()` and `permanent`.
+   * Opened before hooks run when the request carries the session cookie; otherwise created empty
+   * on first access. A request that never touches it sets no cookie; one that does gets
+   * `Vary: Cookie` and `Cache-Control: private, no-store`.
+   * @throws {Error} when the request was not built by an app (no session back-end)
+   */
+  get session(): Session<SessionValues> {
+    if (this._session === undefined) {
+      const fresh = this.owner.freshSession;
+      if (!fresh) throw new Error('This request has no session back-end (it was not built by a Phial app).');
+      this._session = fresh.call(this.owner);
+    }
+    return this._session as Session<SessionValues>;
+  }
+
+  /** @internal True once the session was opened or created for this request. */
+  get sessionOpened(): boolean { return this._session !== undefined; }
+
+  /** @internal Gives the request the session opened from its cookie. */
+  attachSession(session: Session): void { this._session = session; }
 
   /** Per-request scratch space, like Flask's `g`. */
   get g(): Record<string, unknown> {

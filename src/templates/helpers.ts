@@ -32,10 +32,17 @@ export interface RenderHelpers {
    * without forms). Omit it and `{{ csrf_token }}` renders empty.
    */
   csrfToken?: () => string;
+  /**
+   * Pops this session's flashed messages, as `{{ flashed_messages }}` (a list of
+   * `{ category, message }`; Flask's `get_flashed_messages(with_categories=true)`). Called at most
+   * once per render and only if the template reads it, so messages are consumed only by a page
+   * that shows them. Omit it and the list is empty.
+   */
+  flashedMessages?: () => ReadonlyArray<{ category: string; message: string }>;
 }
 
 /** Names each render defines; an app may not define them as globals or pass them in the context. */
-export const RESERVED_NAMES: readonly string[] = ['csp_nonce', 'csrf_token'];
+export const RESERVED_NAMES: readonly string[] = ['csp_nonce', 'csrf_token', 'flashed_messages'];
 
 /** What one render keeps beside its globals object. */
 interface ScopeState {
@@ -64,6 +71,9 @@ export function renderScope(globals: Readonly<Record<string, unknown>>, helpers:
     csrfToken = () => (token ??= source());
     Object.defineProperty(scope, 'csrf_token', { enumerable: true, get: csrfToken });
   }
+  const flashes = helpers.flashedMessages;
+  let popped: ReadonlyArray<{ category: string; message: string }> | undefined;
+  Object.defineProperty(scope, 'flashed_messages', { enumerable: true, get: () => (popped ??= flashes ? flashes() : []) });
   stateByScope.set(scope, { helpers, csrfToken });
   return scope;
 }
