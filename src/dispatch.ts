@@ -333,6 +333,8 @@ export class Dispatcher {
   }
 
   private write(req: Request, res: ServerResponse, response: Response, entry: RouteEntry | undefined): Promise<void> | undefined {
+    // A response that sets a cookie is never for a shared cache unless the view says so (case C26).
+    if (response.headers.has('set-cookie') && !response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
     let compiled = entry ? entry.headers : this.headers;
     let names = entry ? entry.names : this.names;
     if (response.securityHeaders) {

@@ -11,6 +11,8 @@
  */
 export { Phial, type PhialAppOptions, type ListenOptions, type RouteDescription } from './app.ts';
 export { Blueprint, type BlueprintOptions } from './blueprint.ts';
+export type { SessionValues, AppSessionOptions, AppCsrfOptions } from './app-sessions.ts';
+export type { Session } from './sessions/session.ts';
 export { SetupError, type BlueprintRegistration } from './scaffold.ts';
 export { Request } from './http/request.ts';
 export { Response, type ResponseInit, type ResponseBody } from './http/response.ts';
