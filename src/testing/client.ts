@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import { request as httpRequest, createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -32,6 +33,11 @@ export interface TestRequestOptions {
   json?: unknown;
   /** Sent as `application/x-www-form-urlencoded`. */
   form?: Record<string, string | number>;
+  /**
+   * Sent as `multipart/form-data`: a string is a field, an object a file upload
+   * (`contentType` default `application/octet-stream`).
+   */
+  multipart?: Record<string, string | { filename: string; content: string | Uint8Array; contentType?: string }>;
   /** A raw body. */
   body?: string | Uint8Array;
   followRedirects?: boolean;
@@ -130,6 +136,25 @@ export class TestClient {
       body = new URLSearchParams(Object.entries(opts.form).map(([k, v]): [string, string] => [k, String(v)])).toString();
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
     }
+    if (opts.multipart !== undefined) {
+      const boundary = 'phial-test-' + randomBytes(12).toString('hex');
+      const parts: Buffer[] = [];
+      for (const [name, v] of Object.entries(opts.multipart)) {
+        const quoted = (x: string): string => x.replace(/["\\\r\n]/g, (c) => encodeURIComponent(c));
+        if (typeof v === 'string') {
+          parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"\r\n\r\n${v}\r\n`));
+        } else {
+          parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"; filename="${quoted(v.filename)}"\r\n` +
+            `Content-Type: ${v.contentType ?? 'application/octet-stream'}\r\n\r\n`), Buffer.from(v.content), Buffer.from('\r\n'));
+        }
+      }
+      parts.push(Buffer.from(`--${boundary}--\r\n`));
+      body = Buffer.concat(parts);
+      headers['content-type'] ??= `multipart/form-data; boundary=${boundary}`;
+    }
+    // Like a browser on the app's own pages: CSRF checks see a same-origin request unless the
+    // test sends its own Sec-Fetch-Site (e.g. 'cross-site' to test the refusal).
+    headers['sec-fetch-site'] ??= 'same-origin';
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     let target = path;
     if (opts.query) {
