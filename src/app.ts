@@ -181,7 +181,7 @@ export class Phial extends Scaffold {
     const prefix = this.config.staticUrlPath.replace(/\/+$/, '');
     this.routeRecords.unshift({
       rule: `${prefix}/<path:filename>`,
-      options: { endpoint: 'static', methods: ['GET'], csrf: false },
+      options: { endpoint: 'static', methods: ['GET'] },
       view: ((req: Request<{ filename: string }>) => sendFromDirectory(dir, req.params.filename, req)) as View<never>,
     });
   }
