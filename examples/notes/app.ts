@@ -2,18 +2,32 @@
  * The notes app: a small multi-page Phial app with a JSON API. Start it with `npm start` from the
  * repository root; it listens on http://127.0.0.1:5000 (override with PORT and HOST).
  */
-import { Blueprint, Phial, NotFound, abort, type PhialAppOptions } from 'phial';
-import { openDatabase } from './db.ts';
+import { BadRequest, Blueprint, HTTPException, Phial, NotFound, abort, type PhialAppOptions, type Request } from 'phial';
+import { MAX_QUERY_LENGTH, notesDatabase, searchNotes } from './db.ts';
+
+/**
+ * The `q` search parameter: undefined when absent or blank.
+ * @throws BadRequest (400) for a query longer than {@link MAX_QUERY_LENGTH} or holding a NUL
+ *   (which PostgreSQL text cannot store, so it could match nothing anyway)
+ */
+function searchQuery(req: Request): string | undefined {
+  const q = req.query.get('q')?.trim();
+  if (q === undefined || q === '') return undefined;
+  if (q.length > MAX_QUERY_LENGTH) throw new BadRequest(`The search query is too long (at most ${MAX_QUERY_LENGTH} characters).`);
+  if (q.includes('\0')) throw new BadRequest('The search query contains a character that is not allowed.');
+  return q;
+}
 
 /**
  * Builds the app (Flask's application-factory pattern): `phial run` calls it; tests call it with a
- * temporary instance folder.
+ * temporary instance folder, and an environment holding `DATABASE_URL` to run on PostgreSQL.
  */
-export async function createApp(options: PhialAppOptions = {}): Promise<Phial> {
+export async function createApp(options: PhialAppOptions = {}, env: NodeJS.ProcessEnv = process.env): Promise<Phial> {
   const app = new Phial({ name: 'notes', rootPath: import.meta.dirname, ...options });
 
-  const db = await openDatabase(app.config.instancePath);
-  app.onShutdown(() => db.destroy());
+  // Opens now (a bad DATABASE_URL stops the start), migrates in development, closes on shutdown.
+  const database = await notesDatabase(env).initApp(app);
+  const db = database.kysely;
 
   /** HTML pages. */
   const pages = new Blueprint('pages');
@@ -23,9 +37,10 @@ export async function createApp(options: PhialAppOptions = {}): Promise<Phial> {
     return app.render('index.html', { latest });
   });
 
-  pages.get('/notes', async function notes() {
-    const all = await db.selectFrom('notes').selectAll().orderBy('id').execute();
-    return app.render('notes/list.html', { notes: all });
+  pages.get('/notes', async function notes(req) {
+    const q = searchQuery(req);
+    const found = q === undefined ? await db.selectFrom('notes').selectAll().orderBy('id').execute() : await searchNotes(db, q);
+    return app.render('notes/list.html', { notes: found, q: q ?? null });
   });
 
   pages.get('/notes/<int:id>', async function note(req) {
@@ -42,8 +57,9 @@ export async function createApp(options: PhialAppOptions = {}): Promise<Phial> {
   /** JSON API. */
   const api = new Blueprint('api', { urlPrefix: '/api' });
 
-  api.get('/notes', async function notes() {
-    return db.selectFrom('notes').selectAll().orderBy('id').execute();
+  api.get('/notes', async function notes(req) {
+    const q = searchQuery(req);
+    return q === undefined ? db.selectFrom('notes').selectAll().orderBy('id').execute() : searchNotes(db, q);
   });
 
   api.get('/notes/<int:id>', async function note(req) {
@@ -53,6 +69,7 @@ export async function createApp(options: PhialAppOptions = {}): Promise<Phial> {
   });
 
   api.errorHandler(404, (err: NotFound) => [{ error: { status: 404, message: err.description } }, 404]);
+  api.errorHandler(400, (err: HTTPException) => [{ error: { status: 400, message: err.description } }, 400]);
 
   app.registerBlueprint(pages);
   app.registerBlueprint(api);
@@ -65,6 +82,8 @@ export async function createApp(options: PhialAppOptions = {}): Promise<Phial> {
   app.errorHandler(404, (err: NotFound, req) => req.path.startsWith('/api/')
     ? [{ error: { status: 404, message: err.description } }, 404]
     : [app.render('error.html', { code: 404, title: 'Not found', message: err.description }), 404]);
+  app.errorHandler(400, (err: HTTPException) =>
+    [app.render('error.html', { code: 400, title: 'Bad request', message: err.description }), 400]);
 
   return app;
 }

@@ -1,11 +1,9 @@
 /**
- * The notes database: SQLite in the app's instance folder, through Kysely (parameterized queries
- * only). Created and seeded on first start.
+ * The notes database through `phial/db`: SQLite in the app's instance folder by default, PostgreSQL
+ * when `DATABASE_URL` says so, with no code change. The schema lives in `migrations/`, applied on
+ * start in development and by `phial db migrate --app examples/notes/app.ts` in production.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql, type Generated, type Selectable } from 'kysely';
+import { createDatabase, escapeLike, sql, type Database, type Generated, type Kysely, type Selectable } from 'phial/db';
 
 /** Tables. */
 export interface DB {
@@ -20,30 +18,26 @@ export interface DB {
 /** A note row. */
 export type Note = Selectable<DB['notes']>;
 
-const SEED: Array<{ title: string; body: string }> = [
-  { title: 'Welcome to Phial', body: 'This app is served by Phial: typed routes, auto-escaped templates and security headers on every response.' },
-  { title: 'Try to break it', body: 'Visit /notes/abc, /notes/99999999999999999999 or //notes/1 and watch the framework answer safely. <script>alert("this is escaped")</script>' },
-  { title: 'The JSON API', body: 'GET /api/notes and /api/notes/1 return JSON with the same headers.' },
-];
+/** Longest accepted search query, characters: a search box needs no more, and LIKE cost grows with it. */
+export const MAX_QUERY_LENGTH = 200;
 
-/** Opens (and if needed creates and seeds) the database under `instancePath`. */
-export async function openDatabase(instancePath: string): Promise<Kysely<DB>> {
-  mkdirSync(instancePath, { recursive: true, mode: 0o700 });
-  const sqlite = new Database(join(instancePath, 'notes.sqlite'));
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await db.schema
-    .createTable('notes')
-    .ifNotExists()
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-    .addColumn('title', 'text', (c) => c.notNull())
-    .addColumn('body', 'text', (c) => c.notNull())
-    .addColumn('created_at', 'text', (c) => c.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
-    .execute();
-  const { count } = await db.selectFrom('notes').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirstOrThrow();
-  if (Number(count) === 0) await db.insertInto('notes').values(SEED).execute();
-  return db;
+/** A new (not yet open) notes database reading `DATABASE_URL` from `env`. */
+export function notesDatabase(env: NodeJS.ProcessEnv = process.env): Database<DB> {
+  return createDatabase<DB>({ env });
+}
+
+/**
+ * Notes whose title or body contains `q`, case-insensitively, in id order. `q` is a bound
+ * parameter; `%` and `_` in it are escaped, so they match themselves, not any text.
+ */
+export function searchNotes(db: Kysely<DB>, q: string): Promise<Note[]> {
+  return searchQuery(db, q).execute();
+}
+
+/** The query of {@link searchNotes}, not yet run (tests compile it to see the SQL and parameters). */
+export function searchQuery(db: Kysely<DB>, q: string) {
+  const pattern = `%${escapeLike(q)}%`;
+  return db.selectFrom('notes').selectAll()
+    .where(sql<boolean>`(lower(title) like lower(${pattern}) escape '\\' or lower(body) like lower(${pattern}) escape '\\')`)
+    .orderBy('id');
 }

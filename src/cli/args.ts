@@ -20,7 +20,9 @@ export type Parsed =
   | { command: 'help' }
   | { command: 'version' }
   | { command: 'run'; app?: string; host?: string; port?: number; workers?: number }
-  | { command: 'routes'; app?: string; allMethods: boolean; json: boolean; sort: RouteSortKey };
+  | { command: 'routes'; app?: string; allMethods: boolean; json: boolean; sort: RouteSortKey }
+  /** `phial db …`: the arguments besides `db`, parsed by `src/cli/db.ts`. */
+  | { command: 'db'; argv: string[] };
 
 interface OptionSpec {
   name: string;
@@ -111,6 +113,8 @@ function text(values: Map<string, string | true>, name: string): string | undefi
  *   0..65535, `--workers` outside 1..64, unknown `--sort` key, an extra positional argument.
  */
 export function parseArgs(argv: readonly string[]): Parsed {
+  const db = dbCommand(argv);
+  if (db !== undefined) return db;
   let command: 'run' | 'routes' | undefined;
   const values = scan(
     argv,
@@ -123,7 +127,7 @@ export function parseArgs(argv: readonly string[]): Parsed {
   );
   if (values.has('help')) return { command: 'help' };
   if (values.has('version')) return { command: 'version' };
-  if (command === undefined) throw new UsageError('missing command (run or routes)');
+  if (command === undefined) throw new UsageError('missing command (run, routes or db)');
   const app = text(values, 'app');
   if (command === 'routes') {
     const sort = values.get('sort');
@@ -149,12 +153,25 @@ export function parseArgs(argv: readonly string[]): Parsed {
   };
 }
 
+/** `phial [--app FILE] db …`: when the first positional is `db`, the rest (globals included) is its own. */
+function dbCommand(argv: readonly string[]): Parsed | undefined {
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] ?? '';
+    if (arg === '--app') i += 1;
+    else if (!arg.startsWith('-') || arg === '-') {
+      return arg === 'db' ? { command: 'db', argv: [...argv.slice(0, i), ...argv.slice(i + 1)] } : undefined;
+    }
+  }
+  return undefined;
+}
+
 /** `phial --help`. */
 export const HELP = `Usage: phial [--app FILE] COMMAND [OPTIONS]
 
 Commands:
   run       Serve the app (graceful shutdown on SIGTERM/SIGINT).
   routes    List the app's routes.
+  db        Migrations, backups and roles of the app's database (phial db --help).
 
 Global options:
   --app FILE[:NAME]   The app module (default: $PHIAL_APP, else app.ts or app.js in the

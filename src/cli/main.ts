@@ -1,5 +1,5 @@
 /**
- * The `phial` command line: `phial run`, `phial routes`, `phial --help`, `phial --version`.
+ * The `phial` command line: `phial run`, `phial routes`, `phial db`, `phial --help`, `phial --version`.
  * `bin/phial.js` calls `main()`; tests call `runCli()`.
  *
  * @module
@@ -121,6 +121,11 @@ async function execute(argv: readonly string[], io: CliIO): Promise<Outcome> {
       case 'run':
         await run(parsed, io);
         return { code: 0, keepAlive: true };
+      case 'db': {
+        // Loaded on demand: `phial run` need not load the database drivers.
+        const { runDb } = await import('./db.ts');
+        return { code: await runDb(parsed.argv, io), keepAlive: false };
+      }
     }
   } catch (err) {
     return { code: report(err, io), keepAlive: false };
