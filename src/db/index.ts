@@ -35,6 +35,15 @@ export type { SqliteOptions } from './sqlite.ts';
 export type { PostgresOptions } from './postgres.ts';
 export { backupSqlite, pgDumpCommand, type BackupOptions, type BackupResult } from './backup.ts';
 export { setupRoles, roleUrl, type RolesOptions, type RolesResult, type RoleResult } from './roles.ts';
+export {
+  FieldEncryption, DecryptionError, DECRYPTION_ERROR_CODE, SQL_IDENTIFIER, type KeyMaterial, type Keyring, type FieldAad,
+  type FieldEncryptionOptions, type RotateColumnOptions, type RotateColumnResult,
+} from './encryption.ts';
+export {
+  auditLogMigration, recordAudit, listAudit, auditEventFromRequest, formatAuditLine, escapeAuditText, auditDialect, AUDIT_TABLE,
+  AUDIT_OUTCOMES, AUDIT_LIMITS, type AuditOutcome, type AuditSubject, type AuditEvent, type AuditRecord, type AuditLogTable,
+  type AuditRequestLike, type AuditFilter,
+} from './audit.ts';
 // Types only: the query builder comes from `db.kysely`, raw SQL from `sql` above.
 export type {
   Kysely, Transaction, Generated, GeneratedAlways, ColumnType, Selectable, Insertable, Updateable,
