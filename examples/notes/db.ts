@@ -12,6 +12,13 @@ export interface DB {
     title: string;
     body: string;
     created_at: Generated<string>;
+    /** Sanitised display name of the attachment, or null. */
+    attachment_name: string | null;
+    /** Random stored file name in `<instance>/uploads/`, or null. */
+    attachment_file: string | null;
+    attachment_type: string | null;
+    /** Bytes. */
+    attachment_size: number | null;
   };
 }
 

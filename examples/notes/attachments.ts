@@ -1,0 +1,48 @@
+/**
+ * Note attachments: one optional file per note, at most {@link MAX_ATTACHMENT_BYTES}, stored under
+ * a random name in `<instance>/uploads/` (the client's name is kept only as sanitised display
+ * text) and always served as a download, so an uploaded HTML or SVG file never runs as a page.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { UploadedFile } from 'phial';
+
+/** Largest attachment, bytes (2 MiB). */
+export const MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024;
+
+/** Content types served as themselves; anything else is sent as `application/octet-stream`. */
+const SERVED_TYPES = new Set(['text/plain', 'application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+
+/** Where attachments live. */
+export function uploadsDir(instancePath: string): string {
+  return join(instancePath, 'uploads');
+}
+
+/** What the notes table records about a stored attachment. */
+export interface StoredAttachment {
+  attachment_name: string;
+  attachment_file: string;
+  attachment_type: string;
+  attachment_size: number;
+}
+
+/** Copies an upload into the uploads folder under a fresh random name. */
+export async function storeAttachment(instancePath: string, file: UploadedFile): Promise<StoredAttachment> {
+  const dir = uploadsDir(instancePath);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const stored = randomBytes(16).toString('hex');
+  await file.save(join(dir, stored));
+  const declared = file.mediaType?.essence ?? '';
+  return {
+    attachment_name: file.filename,
+    attachment_file: stored,
+    attachment_type: SERVED_TYPES.has(declared) ? declared : 'application/octet-stream',
+    attachment_size: file.size,
+  };
+}
+
+/** Removes a stored attachment (after a failed insert); a missing file is fine. */
+export async function removeAttachment(instancePath: string, stored: string): Promise<void> {
+  await rm(join(uploadsDir(instancePath), stored), { force: true });
+}
