@@ -129,10 +129,10 @@ describe('phial db: the commands', () => {
     };
     const before = await run('status');
     assert.equal(before.code, 0, before.stderr);
-    assert.deepEqual(before.stdout.slice(2), ['pending  0001_create_notes', 'pending  0002_welcome_notes']);
+    assert.deepEqual(before.stdout.slice(2), ['pending  0001_create_notes', 'pending  0002_welcome_notes', 'pending  0003_note_attachments']);
     assert.match(before.stdout[1]!, /^migrations: .*examples\/notes\/migrations$/);
     const migrated = await run('migrate');
-    assert.deepEqual(migrated.stdout, ['applied 0001_create_notes', 'applied 0002_welcome_notes']);
+    assert.deepEqual(migrated.stdout, ['applied 0001_create_notes', 'applied 0002_welcome_notes', 'applied 0003_note_attachments']);
     const backup = join(dir, 'copy.sqlite');
     assert.equal((await run('backup', backup)).code, 0);
     assert.ok(existsSync(backup));
