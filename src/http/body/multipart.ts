@@ -57,6 +57,7 @@ export function readMultipart(raw: IncomingMessage, mt: MediaType, limits: BodyL
   const fields: Array<[string, string]> = [];
   const files = Object.create(null) as FileMap;
   const writes: Array<Promise<void>> = [];
+  const arrived: Array<{ name: string; file?: UploadedFile }> = [];
   let parts = 0;
   let failure: unknown;
 
@@ -113,9 +114,11 @@ export function readMultipart(raw: IncomingMessage, mt: MediaType, limits: BodyL
       } catch (err) { stream.resume(); fail(err); return; }
       stream.once('limit', () => fail(new RequestEntityTooLarge(`An uploaded file is larger than ${limits.maxFileSize} bytes.`)));
       const mediaType = safeMediaType(info.mimeType);
+      // Files are listed in the order their parts arrived, not the order their writes finish.
+      const slot: { name: string; file?: UploadedFile } = { name };
+      arrived.push(slot);
       writes.push(store.write(stream).then(({ path, size }) => {
-        const file = new UploadedFile({ name, originalFilename: info.filename ?? '', mediaType, size, path });
-        (files[name] ??= []).push(file);
+        slot.file = new UploadedFile({ name, originalFilename: info.filename ?? '', mediaType, size, path });
       }, (err: unknown) => { fail(err); }));
     });
 
@@ -129,6 +132,7 @@ export function readMultipart(raw: IncomingMessage, mt: MediaType, limits: BodyL
         if (failure !== undefined) return;
         let form: FormObject;
         try { form = formFromPairs(fields, limits); } catch (err) { fail(err); return; }
+        for (const { name, file } of arrived) if (file) (files[name] ??= []).push(file);
         resolve({ form, files, cleanup: () => store.cleanup() });
       });
     });
