@@ -77,6 +77,7 @@ export class Dispatcher {
   private readonly requestHost: RequestHost;
   private readonly app: Scaffold;
   private readonly sessions: SessionRuntime;
+  private readonly trustedHosts: readonly string[];
 
   constructor(state: DispatchState) {
     this.app = state.app;
@@ -91,6 +92,8 @@ export class Dispatcher {
     this.appTeardown = state.appTeardown;
     this.requestHost = state.requestHost;
     this.sessions = state.sessions;
+    this.trustedHosts = state.config.trustedHosts.length > 0 || state.config.env === 'production'
+      ? state.config.trustedHosts : DEVELOPMENT_HOSTS;
   }
 
   /** The node:http request listener (bound). Never throws: every failure becomes a response. */
@@ -249,8 +252,12 @@ export class Dispatcher {
 
   /** Host check, body-size pre-check and URL matching: a route, or the response/error instead. */
   private matchRequest(req: Request): RouteEntry | Response | HTTPException {
-    const trusted = this.config.trustedHosts;
-    if (trusted.length > 0 && !isTrustedHost(req.host, trusted)) {
+    // RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host header is a 400.
+    const host = req.raw.headers.host;
+    if ((host === undefined && req.raw.httpVersion === '1.1') || hasRepeatedHost(req.raw.rawHeaders)) {
+      return new BadRequest('The request must carry exactly one Host header.');
+    }
+    if (this.trustedHosts.length > 0 && !isTrustedHost(req.host, this.trustedHosts)) {
       return new BadRequest('The request host is not trusted.');
     }
     const m = this.map.match(req.path, req.method);
@@ -378,6 +385,25 @@ function findClassHandler(scopes: Scaffold[], err: unknown): ErrorHandler | unde
   }
   return undefined;
 }
+
+function hasRepeatedHost(raw: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The Host names a development server accepts when `trustedHosts` is empty (Django's rule for
+ * `DEBUG` with empty `ALLOWED_HOSTS`): loopback names only, any port. A web page on an attacker's
+ * domain that rebinds its DNS to 127.0.0.1 then cannot talk to the dev server (DNS rebinding).
+ */
+export const DEVELOPMENT_HOSTS: readonly string[] = Object.freeze(['localhost', '.localhost', '127.0.0.1', '::1']);
 
 function isLoopback(addr: string): boolean {
   // remoteAddr is canonical: IPv4-mapped addresses are already plain IPv4.

@@ -63,7 +63,7 @@ const REASONS: Readonly<Record<number, string>> = {
   431: 'Request Header Fields Too Large',
 };
 
-const REASONS_WITH_405: Readonly<Record<number, string>> = { ...REASONS, 405: 'Method Not Allowed' };
+const REASONS_WITH_405: Readonly<Record<number, string>> = { ...REASONS, 405: 'Method Not Allowed', 417: 'Expectation Failed' };
 
 /**
  * The raw replies, precomputed per server: no body (nothing to reflect or sniff), no Date/Server,
@@ -182,7 +182,7 @@ export function defaultCheckingInterval(limits: Pick<ServerLimits, 'headersTimeo
  * Creates (does not start) a node:http server with Phial's limits and strict parsing.
  *
  * Constructor options (Node 20 reads these only at construction or at `listen()`): `maxHeaderSize`,
- * `requireHostHeader: true`, `joinDuplicateHeaders: false`, `noDelay: true`, the three timeouts and
+ * `requireHostHeader: false` (the app refuses a missing or repeated Host itself, with its headers), `joinDuplicateHeaders: false`, `noDelay: true`, the three timeouts and
  * `connectionsCheckingInterval`. Properties (Node 20 ignores them as constructor options):
  * `maxRequestsPerSocket`, `maxConnections` (0 = unlimited for both), `timeout` (socket inactivity); the
  * timeouts are set again as properties so reading them back always shows what is enforced.
@@ -204,7 +204,8 @@ export function createHardenedServer(
   const server = createServer(
     {
       maxHeaderSize: limits.maxHeaderSize,
-      requireHostHeader: true,
+      // The app answers a missing or repeated Host with its own 400 (security headers included).
+      requireHostHeader: false,
       joinDuplicateHeaders: false,
       keepAliveTimeout: limits.keepAliveTimeout,
       headersTimeout: limits.headersTimeout,
@@ -226,6 +227,12 @@ export function createHardenedServer(
   // drops the socket silently; answer 405 with the usual headers instead.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
     if (socket.writable) socket.end(replies.get(405)); else socket.destroy();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  });
+  // An `Expect` other than 100-continue (RFC 9110 §10.1.1): 417 with the usual headers, not Node's bare one.
+  server.on('checkExpectation', (req: IncomingMessage) => {
+    const socket = req.socket;
+    if (socket.writable) socket.end(replies.get(417)!); else socket.destroy();
     setTimeout(() => socket.destroy(), LINGER_MS).unref();
   });
   const deferred = deferredListener(listener, rejected);

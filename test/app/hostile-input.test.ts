@@ -97,7 +97,7 @@ describe('hostile input leaves the server healthy', () => {
     // A slowloris-style body: headers sent, body trickled (the request timeout ends it later).
     const slow = connect(port, '127.0.0.1');
     slow.on('error', () => {});
-    slow.write('POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\na=');
+    slow.write('POST /form HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\na=');
     const trickle = setInterval(() => slow.write('b'), 20);
     try {
       const inflight = attacks.map(([, attack]) => attack());

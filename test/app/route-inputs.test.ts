@@ -170,7 +170,7 @@ describe('route inputs', () => {
   });
 
   it('the server stays healthy: a raw oversized chunked request gets 413 and closes', async () => {
-    const head = 'POST /noread HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n';
+    const head = 'POST /noread HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n';
     const chunk = '800\r\n' + 'a'.repeat(0x800) + '\r\n';
     const out = await rawRequest(port, head + chunk + chunk + '0\r\n\r\n');
     assert.match(out, /^HTTP\/1\.1 413 /);

@@ -107,7 +107,7 @@ describe('C12 through an app: request data passed to setCookie', () => {
   let close: () => Promise<void>;
 
   before(async () => {
-    const app = makeApp();
+    const app = makeApp({ trustedHosts: ['app.example', 'localhost'] });
     app.get('/pref', (req) => {
       const q = req.query;
       const options: Record<string, string> = {};

@@ -190,7 +190,7 @@ describe('multipart/form-data over HTTP', () => {
     const { connect } = await import('node:net');
     const socket = connect(srv.port, '127.0.0.1');
     await new Promise((r) => socket.once('connect', r));
-    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=X\r\nContent-Length: 100000\r\n\r\n'
+    socket.write('POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: multipart/form-data; boundary=X\r\nContent-Length: 100000\r\n\r\n'
       + '--X\r\nContent-Disposition: form-data; name="f"; filename="a"\r\n\r\n' + 'z'.repeat(5000));
     await new Promise((r) => setTimeout(r, 100));
     socket.destroy();

@@ -188,7 +188,7 @@ describe('C29 over real sockets: allow/deny lists see the resolved, canonical cl
   const loopback = parseCidr('127.0.0.1/32');
 
   function serve(trustedProxies?: string[]): Server {
-    const app = makeApp(trustedProxies ? { trustedProxies } : {});
+    const app = makeApp({ trustedHosts: ['*'], ...(trustedProxies ? { trustedProxies } : {}) });
     const client = (req: { raw: { socket: { remoteAddress?: string | undefined } }; headers: import('node:http').IncomingHttpHeaders }): string =>
       resolveForwarded(req.raw.socket.remoteAddress, req.headers, app.config.trustedProxies).clientIp;
     app.get('/admin', (req) => (ipInCidr(client(req), loopback) ? 'admin' : ['forbidden', 403] as const));
