@@ -236,6 +236,11 @@ export class Phial extends Scaffold {
       for (const k of Object.keys(own)) if (own[k] !== base[k]) options[k] = own[k]!;
       if (entry.options.strictSlashes === false) options.strictSlashes = 'off';
       if (entry.csrfExempt) options.csrf = 'exempt';
+      if (entry.options.accepts) options.accepts = entry.inputs.accepts!.join(' ');
+      if (entry.inputs.schemas) options.schema = Object.keys(entry.inputs.schemas).join(' ');
+      const limits = entry.inputs.limits as unknown as Record<string, number>;
+      const appLimits = this.config.bodyLimits as unknown as Record<string, number>;
+      for (const k of Object.keys(limits)) if (limits[k] !== appLimits[k]) options[`bodyLimits.${k}`] = String(limits[k]);
       return { rule: r.rule, methods: [...r.methods].sort(), endpoint: r.endpoint, options };
     });
   }

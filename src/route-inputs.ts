@@ -97,11 +97,18 @@ function matches(mt: MediaType, pattern: string): boolean {
 /**
  * Checks the body's media type against the route and reads the whole body under the route's
  * limits. Runs before any hook or view.
- * @throws {UnsupportedMediaType} 415 for a malformed `Content-Type` or one the route does not accept
+ * @throws {UnsupportedMediaType} 415 for a malformed `Content-Type`, one the route does not accept, or
+ *   any `Content-Encoding` but `identity` (with `Accept-Encoding: identity`)
  * @throws {RequestEntityTooLarge} 413 when a limit is passed
  * @throws {BadRequest} 400 for a malformed or cut-short body
  */
 export async function prepareBody(req: Request<unknown, unknown>, inputs: RouteInputs): Promise<void> {
+  // Phial does not decode compressed bodies; parsing gzip bytes as JSON or a form would only
+  // confuse (and a decoder would be a decompression-bomb surface). RFC 9110 §15.5.16.
+  const coding = req.header('content-encoding');
+  if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+    throw new UnsupportedMediaType('Compressed request bodies (Content-Encoding) are not accepted.', { headers: { 'accept-encoding': 'identity' } });
+  }
   const mt = parseMediaType(req.header('content-type'));
   if (inputs.accepts) {
     if (!mt) throw new UnsupportedMediaType(`A body of type ${inputs.accepts.join(' or ')} is required.`);

@@ -8,14 +8,40 @@ import {
   type PhialAppOptions, type Request,
 } from 'phial';
 import { SqliteSessionStore } from 'phial/sessions/sqlite';
-import { MAX_QUERY_LENGTH, notesDatabase, searchNotes } from './db.ts';
+import { MAX_QUERY_LENGTH, notesDatabase, searchNotes, type Note } from './db.ts';
 import { MAX_ATTACHMENT_BYTES, removeAttachment, storeAttachment, uploadsDir, type StoredAttachment } from './attachments.ts';
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Text a note may hold: no control characters but tab and newlines, no lone surrogates (PostgreSQL refuses NUL). */
+function noteText(field: string, max: number) {
+  return z.string({ error: `${field} is required.` }).trim()
+    .min(1, `${field} is required.`)
+    .max(max, `At most ${max.toLocaleString('en')} characters.`)
+    // eslint-disable-next-line no-control-regex -- the point is to find control characters
+    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'Contains a control character.')
+    .refine((s) => !LONE_SURROGATE.test(s), 'Contains an invalid character.');
+}
 
 /** What a new note needs, shared by the HTML form and the JSON API. */
 const NoteInput = z.object({
-  title: z.string().trim().min(1, 'Give the note a title.').max(200, 'At most 200 characters.'),
-  body: z.string().trim().min(1, 'Write something.').max(10_000, 'At most 10 000 characters.'),
+  title: noteText('A title', 200),
+  body: noteText('Text', 10_000),
 });
+
+/** The columns the JSON API shows (the stored attachment file name stays internal). */
+const PUBLIC_COLUMNS = ['id', 'title', 'body', 'created_at', 'attachment_name', 'attachment_type', 'attachment_size'] as const;
+
+/** A note as the JSON API shows it. */
+function publicNote(n: Pick<Note, (typeof PUBLIC_COLUMNS)[number]>): Record<string, unknown> {
+  return Object.fromEntries(PUBLIC_COLUMNS.map((k) => [k, n[k]]));
+}
+
+/** The JSON error body of the API, for every HTTP error under /api/ (routing ones included). */
+function apiError(err: HTTPException): [Record<string, unknown>, number] {
+  const message = err.code >= 500 ? 'Internal Server Error' : err.description;
+  return [{ error: { status: err.code, message, ...(err instanceof ValidationError ? { issues: err.issues } : {}) } }, err.code];
+}
 
 /** The create-note form (WTForms' job): validation, kept values, per-field errors, escaped rendering. */
 const NoteForm = defineForm(NoteInput, {
@@ -124,7 +150,8 @@ export async function createApp(options: PhialAppOptions = {}, env: NodeJS.Proce
 
   api.get('/notes', async function notes(req) {
     const q = searchQuery(req);
-    return q === undefined ? db.selectFrom('notes').selectAll().orderBy('id').execute() : searchNotes(db, q);
+    const rows = q === undefined ? await db.selectFrom('notes').select(PUBLIC_COLUMNS).orderBy('id').execute() : await searchNotes(db, q);
+    return rows.map(publicNote);
   });
 
   // JSON clients post `{ title, body }`; the schema types req.valid.body and answers 400 with every issue.
@@ -133,19 +160,18 @@ export async function createApp(options: PhialAppOptions = {}, env: NodeJS.Proce
       title: req.valid.body.title, body: req.valid.body.body,
       attachment_name: null, attachment_file: null, attachment_type: null, attachment_size: null,
     }).returning('id').executeTakeFirstOrThrow();
-    const note = await db.selectFrom('notes').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    return Response.json(note, { status: 201, headers: { location: app.urlFor('api.note', { id }) } });
+    const note = await db.selectFrom('notes').select(PUBLIC_COLUMNS).where('id', '=', id).executeTakeFirstOrThrow();
+    return Response.json(publicNote(note), { status: 201, headers: { location: app.urlFor('api.note', { id }) } });
   });
 
   api.get('/notes/<int:id>', async function note(req) {
-    const found = await db.selectFrom('notes').selectAll().where('id', '=', req.params.id).executeTakeFirst();
+    const found = await db.selectFrom('notes').select(PUBLIC_COLUMNS).where('id', '=', req.params.id).executeTakeFirst();
     if (!found) throw new NotFound('There is no note with that number.');
-    return found;
+    return publicNote(found);
   });
 
-  api.errorHandler(404, (err: NotFound) => [{ error: { status: 404, message: err.description } }, 404]);
-  api.errorHandler(400, (err: HTTPException) =>
-    [{ error: { status: 400, message: err.description, ...(err instanceof ValidationError ? { issues: err.issues } : {}) } }, 400]);
+  // Every HTTP error of the API is JSON, with the validation issues when there are some.
+  api.errorHandler(HTTPException, (err: HTTPException) => apiError(err));
 
   app.registerBlueprint(pages);
   app.registerBlueprint(api);
@@ -154,19 +180,17 @@ export async function createApp(options: PhialAppOptions = {}, env: NodeJS.Proce
     return { status: 'ok' };
   });
 
-  // Routing 404s belong to the app (as in Flask), so the API's JSON 404 for unknown URLs is here.
-  app.errorHandler(404, (err: NotFound, req) => req.path.startsWith('/api/')
-    ? [{ error: { status: 404, message: err.description } }, 404]
-    : [app.render('error.html', { code: 404, title: 'Not found', message: err.description }), 404]);
-  app.errorHandler(400, (err: HTTPException, req) => req.path.startsWith('/api/')
-    ? [{ error: { status: 400, message: err.description } }, 400]
-    : [app.render('error.html', { code: 400, title: 'Bad request', message: err.description }), 400]);
-  app.errorHandler(403, (err: HTTPException, req) => req.path.startsWith('/api/')
-    ? [{ error: { status: 403, message: err.description } }, 403]
-    : [app.render('error.html', { code: 403, title: 'Forbidden', message: err.description }), 403]);
-  app.errorHandler(413, (_err: HTTPException, req) => req.path.startsWith('/api/')
-    ? [{ error: { status: 413, message: 'The request is too large.' } }, 413]
-    : [app.render('error.html', { code: 413, title: 'Too large', message: `The upload is too large: attachments may be at most ${MAX_ATTACHMENT_BYTES / 1048576} MiB.` }), 413]);
+  // Routing errors (404, 405) and errors before routing belong to the app (as in Flask), so the
+  // API's JSON for unknown URLs is decided here by path; pages get the app's error page.
+  const titles: Record<number, string> = { 400: 'Bad request', 403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed', 413: 'Too large', 415: 'Unsupported type' };
+  app.errorHandler(HTTPException, (err: HTTPException, req) => {
+    if (req.path === '/api' || req.path.startsWith('/api/')) return apiError(err);
+    // 5xx pages keep Phial's generic text; 413 adds what the form accepts.
+    const message = err.code >= 500 ? 'Something went wrong on our side.'
+      : err.code === 413 ? `${err.description} Attachments may be at most ${MAX_ATTACHMENT_BYTES / 1048576} MiB.` : err.description;
+    const page = app.render('error.html', { code: err.code, title: titles[err.code] ?? 'Error', message });
+    return err.headers['allow'] ? [page, err.code, { allow: err.headers['allow'] }] : [page, err.code];
+  });
 
   return app;
 }

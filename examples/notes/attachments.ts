@@ -27,6 +27,18 @@ export interface StoredAttachment {
   attachment_size: number;
 }
 
+/**
+ * The name shown and offered for download: the client's name without any path, controls or
+ * leading dots, at most 200 characters, non-ASCII kept (the download header encodes it per
+ * RFC 6266). It is only ever data: the file on disk has a random name.
+ */
+export function displayName(file: UploadedFile): string {
+  const base = file.originalFilename.split(/[/\\]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex -- removing control characters is the point
+  const clean = base.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '').replace(/^[.\s]+/, '').trim().slice(0, 200);
+  return clean || file.filename || 'attachment';
+}
+
 /** Copies an upload into the uploads folder under a fresh random name. */
 export async function storeAttachment(instancePath: string, file: UploadedFile): Promise<StoredAttachment> {
   const dir = uploadsDir(instancePath);
@@ -35,7 +47,7 @@ export async function storeAttachment(instancePath: string, file: UploadedFile):
   await file.save(join(dir, stored));
   const declared = file.mediaType?.essence ?? '';
   return {
-    attachment_name: file.filename,
+    attachment_name: displayName(file),
     attachment_file: stored,
     attachment_type: SERVED_TYPES.has(declared) ? declared : 'application/octet-stream',
     attachment_size: file.size,

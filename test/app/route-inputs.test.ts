@@ -154,6 +154,14 @@ describe('route inputs', () => {
     assert.equal(({} as Record<string, unknown>).length, undefined);
   });
 
+  it('a compressed body is 415 with Accept-Encoding: identity, never parsed as the declared type', async () => {
+    const r = await send(port, 'POST', '/items', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, '{"name":"short"}');
+    assert.equal(r.status, 415);
+    assert.equal(r.headers['accept-encoding'], 'identity');
+    const identity = await send(port, 'POST', '/items', { 'content-type': 'application/json', 'content-encoding': 'identity' }, '{"name":"short"}');
+    assert.equal(identity.status, 200);
+  });
+
   it('accepts patterns: image/* takes image/png, refuses text/html', async () => {
     const ok = await send(port, 'PUT', '/image', { 'content-type': 'image/png' }, Buffer.alloc(10));
     assert.deepEqual(JSON.parse(ok.text), { bytes: 10 });

@@ -69,6 +69,22 @@ describe('notes app: creating notes', () => {
     assert.equal(readdirSync(join(instance, 'uploads')).length, 1);
   });
 
+  it('a non-ASCII attachment name is kept as data and offered with RFC 6266 filename*', async () => {
+    const token = await newForm();
+    const body = new FormData();
+    body.set('csrf_token', token);
+    body.set('title', 'Résumé');
+    body.set('body', 'line one\nline two');
+    body.set('attachment', new Blob(['cv']), 'C:\\Users\\me\\résumé 日本語.txt');
+    const r = await call('/notes', { method: 'POST', body });
+    assert.equal(r.status, 303, r.text);
+    const page = await call(r.headers.get('location')!);
+    assert.match(page.text, />résumé 日本語\.txt<\/a>/);
+    assert.match(page.text, /<div class="body">line one\r?\nline two<\/div>/, 'newlines kept as text (CSS pre-wrap), nothing double-escaped');
+    const file = await call(r.headers.get('location')! + '/attachment');
+    assert.equal(file.headers.get('content-disposition'), `attachment; filename="r_sum_ ___.txt"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%E6%97%A5%E6%9C%AC%E8%AA%9E.txt`);
+  });
+
   it('invalid input re-renders the form with errors and the submitted values, escaped', async () => {
     const token = await newForm();
     const body = new FormData();
@@ -78,7 +94,7 @@ describe('notes app: creating notes', () => {
     const r = await call('/notes', { method: 'POST', body });
     assert.equal(r.status, 400);
     assert.match(r.text, /At most 200 characters\./);
-    assert.match(r.text, /Write something\./);
+    assert.match(r.text, /Text is required\./);
     assert.doesNotMatch(r.text, /<script>alert/);
     assert.match(r.text, /&#34;&gt;&lt;script&gt;/);
   });
@@ -93,7 +109,7 @@ describe('notes app: creating notes', () => {
     body.set('attachment', new Blob([new Uint8Array(2 * 1024 * 1024 + 1)]), 'big.bin');
     const r = await call('/notes', { method: 'POST', body });
     assert.equal(r.status, 413);
-    assert.match(r.text, /at most 2 MiB/);
+    assert.match(r.text, /larger than 2097152 bytes\. Attachments may be at most 2 MiB\./);
     assert.equal(readdirSync(join(instance, 'uploads')).length, before);
     assert.doesNotMatch((await call('/notes')).text, />Big</);
   });
@@ -120,5 +136,14 @@ describe('notes app: creating notes', () => {
     assert.deepEqual(issues.map((i) => `${i.location}.${i.path}`).sort(), ['body.body', 'body.title']);
     const wrongType = await fetch(base + '/api/notes', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
     assert.equal(wrongType.status, 415);
+    assert.equal(((await wrongType.json()) as { error: { status: number } }).error.status, 415, 'API errors are JSON');
+    for (const [method, path, status] of [['DELETE', '/api/notes/1', 405], ['GET', '/api', 404], ['GET', '/api/nope', 404]] as const) {
+      const e = await fetch(base + path, { method });
+      assert.equal(e.status, status);
+      assert.match(e.headers.get('content-type')!, /^application\/json/, `${method} ${path}`);
+    }
+    const nul = await fetch(base + '/api/notes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'a\u0000b', body: '\ud800' }) });
+    assert.equal(nul.status, 400);
+    assert.ok(!('attachment_file' in note), 'the stored file name stays internal');
   });
 });
