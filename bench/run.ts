@@ -10,7 +10,7 @@
  * npm run bench -- --duration 3 --only phial,node-http
  */
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HOST, ROUTES } from './lib/contract.ts';
@@ -48,6 +48,14 @@ interface Options {
   readonly only: readonly string[];
   readonly tool: 'wrk' | 'autocannon';
   readonly write: boolean;
+}
+
+/** Sections other benchmarks write between `<!-- bench/… start … -->`/`end` markers, carried over. */
+async function keptSections(): Promise<string> {
+  let old: string;
+  try { old = await readFile(DOCS_PATH, 'utf8'); } catch { return ''; }
+  const blocks = old.match(/\n<!-- bench\/[\w-]+\.ts: start[^\n]*-->[\s\S]*?<!-- bench\/[\w-]+\.ts: end -->\n?/g);
+  return blocks ? blocks.join('') : '';
 }
 
 function fail(message: string): never {
@@ -269,7 +277,7 @@ async function main(): Promise<void> {
       skipped,
       warnings,
     });
-    await writeFile(DOCS_PATH, report);
+    await writeFile(DOCS_PATH, report + (await keptSections()));
     log(`\nwrote ${DOCS_PATH}`);
   }
   clearTimeout(deadline);
