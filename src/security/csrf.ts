@@ -248,7 +248,22 @@ function derivedKey(secretKey: string): Buffer {
   return key;
 }
 
+// Recent MACs by (app key, session secret, second): a page with several forms, and the POST that
+// follows it, reuse one HMAC. Bounded; cleared when full.
+const recentMacs = new Map<string, Buffer>();
+
 function tokenMac(secretKey: string, sessionSecret: string, ts: Buffer): Buffer {
+  const id = `${ts.readUIntBE(0, TS_BYTES)}\0${sessionSecret}\0${secretKey}`;
+  let mac = recentMacs.get(id);
+  if (mac === undefined) {
+    mac = computeMac(secretKey, sessionSecret, ts);
+    if (recentMacs.size >= 1024) recentMacs.clear();
+    recentMacs.set(id, mac);
+  }
+  return mac;
+}
+
+function computeMac(secretKey: string, sessionSecret: string, ts: Buffer): Buffer {
   const secret = Buffer.from(sessionSecret, 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32BE(secret.length);

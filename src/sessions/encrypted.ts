@@ -73,6 +73,13 @@ function cookieKey(master: Buffer, salt: Uint8Array): Buffer {
  */
 export class EncryptedCookieCodec {
   readonly #keys: readonly Buffer[];
+  /**
+   * Recently decrypted cookies: the exact cookie string → its timestamp and plaintext. A browser
+   * sends the same cookie on every request until it changes, and decryption (key derivation and
+   * AES-GCM) is most of the cost of opening a session. The key is the whole authenticated cookie,
+   * so a hit returns exactly what decryption would; age is still checked on every load.
+   */
+  readonly #recent = new Map<string, { timestamp: number; text: string }>();
 
   /** @throws {TypeError} for an empty key or a fallback list that is not an array of strings */
   constructor(options: EncryptedCookieOptions) {
@@ -113,6 +120,8 @@ export class EncryptedCookieCodec {
    */
   loads(cookie: string, { maxAge, now }: { maxAge?: number; now?: number } = {}): TimedValue {
     if (typeof cookie !== 'string' || cookie.length > MAX_ENCRYPTED_COOKIE_LENGTH) throw new BadSignature('not an encrypted session cookie');
+    const hit = this.#recent.get(cookie);
+    if (hit !== undefined) return finish(hit.timestamp, hit.text, maxAge, now);
     const body = base64UrlDecode(cookie);
     if (body === null || body.length < MIN_BYTES) throw new BadSignature('not an encrypted session cookie');
     if (body[0] !== ENCRYPTED_COOKIE_VERSION) throw new BadSignature(`unknown encrypted cookie version ${body[0]}`);
@@ -134,16 +143,28 @@ export class EncryptedCookieCodec {
     const ts = plain.readBigUInt64BE(0);
     if (ts > BigInt(Number.MAX_SAFE_INTEGER)) throw new BadPayload('timestamp out of range');
     const timestamp = Number(ts);
-    if (maxAge !== undefined) {
-      const age = (now ?? Math.floor(Date.now() / 1000)) - timestamp;
-      if (age > maxAge) throw new SignatureExpired(`cookie age ${age} > ${maxAge} seconds`, timestamp);
-      if (age < 0) throw new SignatureExpired(`cookie age ${age} < 0 seconds`, timestamp);
-    }
     let text: string;
-    try { text = new TextDecoder('utf-8', { fatal: true }).decode(plain.subarray(TS_BYTES)); } catch { throw new BadPayload('payload is not UTF-8'); }
-    try { return { value: taggedLoads(text), timestamp }; } catch (err) {
-      if (err instanceof TaggedJsonError) throw new BadPayload(err.message);
-      throw err;
-    }
+    try { text = UTF8.decode(plain.subarray(TS_BYTES)); } catch { throw new BadPayload('payload is not UTF-8'); }
+    const result = finish(timestamp, text, maxAge, now);
+    if (this.#recent.size >= RECENT_COOKIES) this.#recent.delete(this.#recent.keys().next().value!);
+    this.#recent.set(cookie, { timestamp, text });
+    return result;
+  }
+}
+
+/** How many decrypted cookies {@link EncryptedCookieCodec} remembers (about 8 KiB each at most). */
+const RECENT_COOKIES = 512;
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The age check and decoding shared by a fresh decryption and a remembered one. */
+function finish(timestamp: number, text: string, maxAge: number | undefined, now: number | undefined): TimedValue {
+  if (maxAge !== undefined) {
+    const age = (now ?? Math.floor(Date.now() / 1000)) - timestamp;
+    if (age > maxAge) throw new SignatureExpired(`cookie age ${age} > ${maxAge} seconds`, timestamp);
+    if (age < 0) throw new SignatureExpired(`cookie age ${age} < 0 seconds`, timestamp);
+  }
+  try { return { value: taggedLoads(text), timestamp }; } catch (err) {
+    if (err instanceof TaggedJsonError) throw new BadPayload(err.message);
+    throw err;
   }
 }
