@@ -99,11 +99,40 @@ export class SessionRuntime {
     return cookieHeader !== undefined && cookieHeader.includes(this.cookieBase);
   }
 
-  /** Opens the session now when the request carries the session cookie (a view then reads it synchronously). */
+  /**
+   * True when the request must take the general path to have its session opened before the view:
+   * a server-side session whose cookie is present (its store is read asynchronously). Cookie
+   * sessions open synchronously on first access, so they never force it.
+   */
+  needsPreload(cookieHeader: string | undefined): boolean {
+    return this.iface.openSync === undefined && this.mayCarryCookie(cookieHeader);
+  }
+
+  /** The session cookie's value on this request, if any. */
+  private cookieValue(req: Request<unknown, unknown>): string | undefined {
+    return this.mayCarryCookie(req.raw.headers.cookie) ? req.cookies[this.cookieName(req)] : undefined;
+  }
+
+  /** True when the request has a session: opened already, or its cookie is present. */
+  hasSession(req: Request<unknown, unknown>): boolean {
+    return req.sessionOpened || this.cookieValue(req) !== undefined;
+  }
+
+  /**
+   * Opens a server-side session now when the request carries its cookie (a view then reads it
+   * synchronously). Cookie sessions are left to open on first access: a request that never
+   * touches `req.session` decodes nothing.
+   */
   async preload(req: Request<unknown, unknown>): Promise<void> {
-    if (req.sessionOpened || !this.mayCarryCookie(req.raw.headers.cookie)) return;
-    const value = req.cookies[this.cookieName(req)];
+    if (req.sessionOpened || this.iface.openSync !== undefined) return;
+    const value = this.cookieValue(req);
     if (value !== undefined) req.attachSession(await this.iface.open(value));
+  }
+
+  /** The session of a request on first access: decoded from its cookie (cookie back-ends) or a fresh one. */
+  openOnAccess(req: Request<unknown, unknown>): Session {
+    const openSync = this.iface.openSync;
+    return openSync ? openSync.call(this.iface, this.cookieValue(req)) : this.iface.fresh();
   }
 
   /**
@@ -122,7 +151,7 @@ export class SessionRuntime {
       },
       sessionSecret: async () => {
         await this.preload(req);
-        if (!req.sessionOpened) return undefined;
+        if (!this.hasSession(req)) return undefined;
         const secret = req.session.get(CSRF_SECRET_KEY as never) as unknown;
         return typeof secret === 'string' ? secret : undefined;
       },

@@ -98,7 +98,7 @@ export class Phial extends Scaffold {
     this.sessionOptions = options.session;
     this.csrfOptions = options.csrf;
     this.requestHost = {
-      freshSession: () => this.sessions!.iface.fresh(),
+      openSession: (req) => this.sessions!.openOnAccess(req),
       get maxContentLength() { return config.maxContentLength; },
       get bodyLimits() { return config.bodyLimits; },
       get trustedProxies() { return config.trustedProxies; },

@@ -129,10 +129,10 @@ export class Dispatcher {
   private dispatch(raw: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
     const req = new Request(raw, this.requestHost);
     const routed = this.matchRequest(req);
-    // The fast path is for hook-free routes on safe requests without a body or a session cookie;
-    // everything else (bodies, CSRF checks, sessions to open) takes the general path.
+    // The fast path is for hook-free routes on safe requests without a body or a server-side
+    // session to read first; everything else (bodies, CSRF checks, store reads) takes the general path.
     if (!(routed instanceof RouteEntry) || !routed.fast || hasBody(raw.headers) || !isSafeMethod(req.method) ||
-      this.sessions.mayCarryCookie(raw.headers.cookie)) {
+      this.sessions.needsPreload(raw.headers.cookie)) {
       return this.dispatchFull(req, res, routed);
     }
     const entry = routed;
@@ -299,7 +299,7 @@ export class Dispatcher {
       urlFor: (endpoint, values) => req.urlFor(endpoint, values),
       get cspNonce() { return req.cspNonce; },
       csrfToken: () => this.sessions.csrfToken(req),
-      flashedMessages: () => (req.sessionOpened ? req.session.getFlashedMessages({ withCategories: true }) as [string, string][] : [])
+      flashedMessages: () => (this.sessions.hasSession(req) ? req.session.getFlashedMessages({ withCategories: true }) as [string, string][] : [])
         .map(([category, message]) => ({ category, message })),
     });
   }

@@ -26,8 +26,8 @@ export interface RequestHost {
   readonly maxContentLength: number;
   /** The app's body limits; without it, the defaults with the host's `maxContentLength`. */
   readonly bodyLimits?: BodyLimits;
-  /** A new empty session (the app's session back-end); absent in bare requests built by tests. */
-  freshSession?(): Session;
+  /** The session of `req` on first access (the app's session back-end); absent in bare requests built by tests. */
+  openSession?(req: Request<unknown, unknown>): Session;
   /** Proxies whose forwarding headers are believed; without it, none. */
   readonly trustedProxies?: TrustedProxies;
   urlFor(endpoint: string, values?: Record<string, unknown>, options?: { external?: boolean; blueprint?: string }): string;
@@ -113,16 +113,16 @@ export class Request<P = Record<string, unknown>, V = Record<string, never>> {
   /**
    * The session (Flask's `session`): a typed record with `get`/`set`/`delete`, `flash()`,
    * `regenerate()` (call it at login: new id, old one dead), `destroy()` and `permanent`.
-   * Opened before hooks run when the request carries the session cookie; otherwise created empty
-   * on first access. A request that never touches it sets no cookie; one that does gets
+   * Opened on first access (a server-side session whose cookie is present: before hooks run),
+   * empty when the request has none. A request that never touches it sets no cookie; one that does gets
    * `Vary: Cookie` and `Cache-Control: private, no-store`.
    * @throws {Error} when the request was not built by an app (no session back-end)
    */
   get session(): Session<SessionValues> {
     if (this._session === undefined) {
-      const fresh = this.owner.freshSession;
-      if (!fresh) throw new Error('This request has no session back-end (it was not built by a Phial app).');
-      this._session = fresh.call(this.owner);
+      const open = this.owner.openSession;
+      if (!open) throw new Error('This request has no session back-end (it was not built by a Phial app).');
+      this._session = open.call(this.owner, this as Request<unknown, unknown>);
     }
     return this._session as Session<SessionValues>;
   }

@@ -59,6 +59,11 @@ export class CookieSessionInterface {
   }
 
   async open(cookieValue: string | undefined): Promise<Session> {
+    return this.openSync(cookieValue);
+  }
+
+  /** {@link open} without waiting: a cookie session is decoded in place, so it can open on first access. */
+  openSync(cookieValue: string | undefined): Session {
     const now = this.#t.now();
     if (cookieValue === undefined || cookieValue === '') return this.#fresh(false, now);
     let loaded: TimedValue;

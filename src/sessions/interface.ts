@@ -32,6 +32,8 @@ export interface SessionInterface {
   open(cookieValue: string | undefined): Promise<Session>;
   /** A new empty session, as `open(undefined)` gives, without waiting: for a request with no session cookie. */
   fresh(): Session;
+  /** `open()` without waiting, for back-ends that need no I/O (cookie sessions); absent for stores. */
+  openSync?(cookieValue: string | undefined): Session;
   /**
    * Persists the session and says what to do with the cookie. Call once per opened session,
    * also for error responses (Flask saves on 500 pages too), after the view and `afterRequest`.

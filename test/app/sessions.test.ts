@@ -107,6 +107,7 @@ for (const kind of ['encrypted', 'signed', 'server'] as const) {
       assert.equal(maybe.headers.get('cache-control'), 'private, no-store');
       const pub = await call(base, '/public', { cookie: `session=${sid}` });
       assert.deepEqual(pub.setCookies, [], 'an untouched session is not refreshed on a page that ignores it');
+      assert.doesNotMatch(pub.headers.get('vary') ?? '', /cookie/i, 'a page that ignores the session does not vary on it');
       const anon = await call(base, '/public');
       assert.deepEqual(anon.setCookies, []);
       assert.doesNotMatch(anon.text, /demo/);
