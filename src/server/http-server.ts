@@ -171,6 +171,33 @@ function deferredListener(
   };
 }
 
+/**
+ * Enforces `maxRequestsPerSocket` in Phial rather than in Node: the last allowed response says
+ * `Connection: close`, and a request past the limit (a client that ignored it, or pipelined
+ * requests) gets a 503 carrying the app's security headers — Node's own writes a bare one.
+ */
+function countRequests(
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+  limit: number,
+  replyHeaders: readonly string[],
+): (req: IncomingMessage, res: ServerResponse) => void {
+  if (limit <= 0) return listener;
+  const counts = new WeakMap<object, number>();
+  const head = [...replyHeaders, 'content-type', 'text/plain; charset=utf-8', 'content-length', '0', 'cache-control', 'no-store', 'connection', 'close'];
+  return (req, res) => {
+    const n = (counts.get(req.socket) ?? 0) + 1;
+    counts.set(req.socket, n);
+    if (n > limit) {
+      res.shouldKeepAlive = false;
+      res.writeHead(503, head);
+      res.end();
+      return;
+    }
+    if (n === limit) res.shouldKeepAlive = false;
+    listener(req, res);
+  };
+}
+
 /** The default `connectionsCheckingInterval` for some limits; see `HardenedServerOptions`. */
 export function defaultCheckingInterval(limits: Pick<ServerLimits, 'headersTimeout' | 'requestTimeout'>): number {
   const deadlines = [limits.headersTimeout, limits.requestTimeout].filter((ms) => ms > 0);
@@ -184,7 +211,8 @@ export function defaultCheckingInterval(limits: Pick<ServerLimits, 'headersTimeo
  * Constructor options (Node 20 reads these only at construction or at `listen()`): `maxHeaderSize`,
  * `requireHostHeader: false` (the app refuses a missing or repeated Host itself, with its headers), `joinDuplicateHeaders: false`, `noDelay: true`, the three timeouts and
  * `connectionsCheckingInterval`. Properties (Node 20 ignores them as constructor options):
- * `maxRequestsPerSocket`, `maxConnections` (0 = unlimited for both), `timeout` (socket inactivity); the
+ * `maxConnections` (0 = unlimited), `timeout` (socket inactivity); `maxRequestsPerSocket` is counted by
+ * Phial (Node's own limit is off: its 503 past the limit is bare); the
  * timeouts are set again as properties so reading them back always shows what is enforced.
  * The lenient HTTP parser is never enabled. Malformed or timed-out requests get a raw 400/408/413/431
  * with `Connection: close` and no body, and never reach `listener` when the error is in the bytes that
@@ -201,6 +229,7 @@ export function createHardenedServer(
 ): Server {
   assertServerLimits(limits);
   const rejected = new WeakSet<Duplex>();
+  listener = countRequests(listener, limits.maxRequestsPerSocket, options.replyHeaders ?? []);
   const server = createServer(
     {
       maxHeaderSize: limits.maxHeaderSize,
@@ -218,7 +247,8 @@ export function createHardenedServer(
   server.headersTimeout = limits.headersTimeout;
   server.requestTimeout = limits.requestTimeout;
   server.keepAliveTimeout = limits.keepAliveTimeout;
-  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  // Counted by `countRequests` above, so that the 503 past the limit carries the security headers.
+  server.maxRequestsPerSocket = 0;
   server.maxConnections = limits.maxConnections;
   server.timeout = options.socketTimeout ?? (limits.requestTimeout > 0 ? limits.requestTimeout : 120_000);
   const replies = rawReplies(options.replyHeaders ?? []);

@@ -51,7 +51,7 @@ describe('createHardenedServer limits', () => {
     assert.equal(server.requestTimeout, LIMITS.requestTimeout);
     assert.equal(server.keepAliveTimeout, LIMITS.keepAliveTimeout);
     assert.equal(server.maxHeaderSize, LIMITS.maxHeaderSize);
-    assert.equal(server.maxRequestsPerSocket, LIMITS.maxRequestsPerSocket);
+    assert.equal(server.maxRequestsPerSocket, 0, 'counted by Phial, so the 503 past it carries headers');
     assert.equal(server.maxConnections, LIMITS.maxConnections);
     assert.equal(server.timeout, LIMITS.requestTimeout, 'socket inactivity defaults to requestTimeout');
     // Node's default (30 s) would let a slow client live 30 s past its deadline.
@@ -95,6 +95,19 @@ describe('createHardenedServer limits', () => {
     assert.equal(heads.length, 2);
     assert.match(heads[0] ?? '', /Connection: keep-alive/);
     assert.match(heads[1] ?? '', /Connection: close/);
+    assert.ok(reply.closedByServer);
+  });
+
+  test('maxRequestsPerSocket: pipelined requests past the limit get a 503 with the security headers', async () => {
+    const req = 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n';
+    const reply = await rawExchange(port, [req + req + req]);
+    const heads = reply.text.split('HTTP/1.1 ').slice(1);
+    assert.ok(heads.length >= 2, reply.text);
+    assert.match(heads[1] ?? '', /Connection: close/);
+    if (heads.length > 2) {
+      assert.match(heads[2] ?? '', /^503 /);
+      assert.match(heads[2] ?? '', /x-content-type-options: nosniff/i);
+    }
     assert.ok(reply.closedByServer);
   });
 
