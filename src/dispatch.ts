@@ -252,6 +252,8 @@ export class Dispatcher {
 
   /** Host check, body-size pre-check and URL matching: a route, or the response/error instead. */
   private matchRequest(req: Request): RouteEntry | Response | HTTPException {
+    // llhttp also parses `HTTP/2.0` and version-less (0.9) request lines; only 1.x is served.
+    if (req.raw.httpVersionMajor !== 1) return new HTTPException(505, 'Only HTTP/1.0 and HTTP/1.1 are served here.');
     // RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host header is a 400.
     const host = req.raw.headers.host;
     if ((host === undefined && req.raw.httpVersion === '1.1') || hasRepeatedHost(req.raw.rawHeaders)) {
@@ -309,7 +311,7 @@ export class Dispatcher {
     const scopes = entry ? entry.scopes : [this.app];
     const http = err instanceof HTTPException ? err : undefined;
     if (!http) this.logger.error({ err, reqId: req.id, method: req.method, path: req.path }, `Exception on ${req.path} [${req.method}]`);
-    else if (http.code >= 500) this.logger.error({ status: http.code, description: http.description, reqId: req.id, method: req.method, path: req.path }, `HTTP ${http.code} on ${req.path} [${req.method}]`);
+    else if (http.code >= 500 && http.code !== 505) this.logger.error({ status: http.code, description: http.description, reqId: req.id, method: req.method, path: req.path }, `HTTP ${http.code} on ${req.path} [${req.method}]`);
     let handler: ErrorHandler | undefined;
     let subject: unknown = err;
     if (http) handler = findCodeHandler(scopes, http.code) ?? findClassHandler(scopes, http);

@@ -68,6 +68,11 @@ test('a request without exactly one Host header is a 400 with the security heade
     assert.match(expect, /\r\nX-Content-Type-Options: nosniff\r\n/i);
     assert.match(expect, /\r\ncontent-security-policy: /i);
     assert.match(await rawRequest(port, 'GET / HTTP/1.0\r\nHost: localhost\r\n\r\n'), /^HTTP\/1\.1 200 /);
+    for (const line of ['GET / HTTP/2.0\r\nHost: localhost\r\n\r\n', 'GET /\r\n\r\n']) {
+      const reply = await rawRequest(port, line);
+      assert.match(reply, /^HTTP\/1\.1 505 /, JSON.stringify(line));
+      assert.match(reply, /\r\nx-content-type-options: nosniff\r\n/i);
+    }
   } finally {
     await running!.close();
   }
