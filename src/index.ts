@@ -31,7 +31,7 @@ export {
   defineForm, renderField, renderCsrfField, renderFormErrors, renderHiddenTag,
   type Form, type FormResult, type FormOptions, type FieldHints, type FieldType, type RenderFieldOptions,
 } from './forms/index.ts';
-export { escapeHtml } from './http/error-page.ts';
+export { escapeHtml } from './security/escape.ts';
 export { redirect, checkRedirectTarget, safeNextUrl, type RedirectStatus, type SafeNextOptions } from './security/redirect.ts';
 export * from './errors.ts';
 export { TemplateResult } from './template-result.ts';

@@ -1,29 +1,16 @@
 /**
  * HTML building for form widgets: escaping and attribute lists.
  *
- * Every value is escaped for both text and double-quoted attribute context: `& < > " '` as the
- * template engine does, plus the backtick, which old Internet Explorer treated as an attribute
- * quote (OWASP XSS Prevention Cheat Sheet, rule #2, escape all non-alphanumerics in attributes;
- * here the five plus backtick suffice because every attribute is double-quoted). Kept apart from
- * `src/templates/` so that parsing a form never loads LiquidJS.
+ * Every value is escaped for both text and double-quoted attribute context with the framework's
+ * one `escapeHtml` (`src/security/escape.ts`: `& < > " '` and the backtick; OWASP XSS Prevention
+ * Cheat Sheet rule #2 — the six suffice because every attribute is double-quoted).
  *
  * @module
  */
 
-const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&#34;',
-  "'": '&#39;',
-  '`': '&#96;',
-};
-const SPECIAL = /[&<>"'`]/g;
+import { escapeHtml } from '../security/escape.ts';
 
-/** Escapes `& < > " ' \`` for HTML text and double-quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(SPECIAL, (ch) => ESCAPES[ch] ?? ch);
-}
+export { escapeHtml };
 
 /** An attribute value: `true` writes the bare name, `false`/`undefined` omits it. */
 export type AttributeValue = string | number | boolean | undefined;

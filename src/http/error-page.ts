@@ -9,11 +9,9 @@
  */
 import { HTTPException, ValidationError, defaultDescription, statusName } from '../errors.ts';
 import { Response } from './response.ts';
+import { escapeHtml } from '../security/escape.ts';
 
-/** HTML-escapes `& < > " '` (OWASP XSS cheat sheet, rule #1). */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));
-}
+export { escapeHtml };
 
 /** Whether the Accept header prefers JSON over HTML. */
 export function wantsJson(accept: string | undefined): boolean {

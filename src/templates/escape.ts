@@ -8,14 +8,9 @@ import { toValue } from 'liquidjs';
 import type { Liquid } from 'liquidjs';
 import type { FilterHandler } from './liquid-types.ts';
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&#34;',
-  "'": '&#39;',
-};
-const HTML_SPECIAL = /[&<>"']/g;
+import { escapeHtml } from '../security/escape.ts';
+
+export { escapeHtml };
 
 /**
  * Liquid's string conversion: `nil` → `''`, arrays joined without separator, drops unwrapped,
@@ -27,11 +22,6 @@ export function liquidString(value: unknown): string {
   if (v === null || v === undefined) return '';
   if (Array.isArray(v)) return v.map(liquidString).join('');
   return String(v);
-}
-
-/** Escapes `& < > " '` (the same five characters and entities as Liquid's `escape`). */
-export function escapeHtml(text: string): string {
-  return text.replace(HTML_SPECIAL, (ch) => HTML_ESCAPES[ch] ?? ch);
 }
 
 /**
