@@ -138,7 +138,7 @@ export class Dispatcher {
     const entry = routed;
     let rv: unknown;
     try {
-      rv = entry.view(req as Request<never>);
+      rv = entry.view(req as Request<never, never>);
     } catch (err) {
       return this.fail(req, res, entry, err);
     }
@@ -218,7 +218,7 @@ export class Dispatcher {
         else if (routed instanceof HTTPException) throw routed;
         else {
           await validateInputs(req, entry!.inputs);
-          response = await this.toResponse(await entry!.view(req as Request<never>), req);
+          response = await this.toResponse(await entry!.view(req as Request<never, never>), req);
         }
       } else {
         response = await this.toResponse(rv, req);

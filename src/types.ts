@@ -38,7 +38,7 @@ export type ViewReturn =
  * A view function. `P` is inferred from the rule (`<int:id>` gives `{ id: number }`) or from a
  * `params` schema; `V` is the type of `req.valid`, from the route's other schemas.
  */
-export type View<P = Record<string, unknown>, V = Record<string, never>> = (req: Request<P, V>) => ViewReturn | Promise<ViewReturn>;
+export type View<P = Record<string, unknown>, V = unknown> = (req: Request<P, V>) => ViewReturn | Promise<ViewReturn>;
 
 /**
  * Validators for a route's inputs: any [Standard Schema](https://standardschema.dev) validator

@@ -38,10 +38,20 @@ function publicNote(n: Pick<Note, (typeof PUBLIC_COLUMNS)[number]>): Record<stri
 }
 
 /** The JSON error body of the API, for every HTTP error under /api/ (routing ones included). */
-function apiError(err: HTTPException): [Record<string, unknown>, number] {
-  const message = err.code >= 500 ? 'Internal Server Error' : err.description;
-  return [{ error: { status: err.code, message, ...(err instanceof ValidationError ? { issues: err.issues } : {}) } }, err.code];
+function apiError(err: HTTPException): [Record<string, unknown>, number, Record<string, string>] {
+  const message = err.code >= 500 && err.code !== 505 ? 'Internal Server Error' : err.description;
+  // The error's own headers (Allow on 405, Accept-Encoding on 415) go with it.
+  return [{ error: { status: err.code, message, ...(err instanceof ValidationError ? { issues: err.issues } : {}) } }, err.code, err.headers];
 }
+
+/** Notes per page of `GET /api/notes`. */
+const PAGE_SIZE = 100;
+
+/** The list endpoint's query: an optional search and a page number, validated by the route. */
+const ListQuery = z.object({
+  q: z.string().optional(),
+  page: z.coerce.number({ error: 'page must be a number.' }).int('page must be a whole number.').min(1, 'page starts at 1.').max(100_000, 'page is too large.').default(1),
+});
 
 /** The create-note form (WTForms' job): validation, kept values, per-field errors, escaped rendering. */
 const NoteForm = defineForm(NoteInput, {
@@ -148,9 +158,13 @@ export async function createApp(options: PhialAppOptions = {}, env: NodeJS.Proce
   /** JSON API. */
   const api = new Blueprint('api', { urlPrefix: '/api' });
 
-  api.get('/notes', async function notes(req) {
+  // Paged: ?page=N (100 notes a page, by id); `q` searches title and text.
+  api.get('/notes', { schema: { query: ListQuery } }, async function notes(req) {
     const q = searchQuery(req);
-    const rows = q === undefined ? await db.selectFrom('notes').select(PUBLIC_COLUMNS).orderBy('id').execute() : await searchNotes(db, q);
+    const offset = (req.valid.query.page - 1) * PAGE_SIZE;
+    const rows = q === undefined
+      ? await db.selectFrom('notes').select(PUBLIC_COLUMNS).orderBy('id').limit(PAGE_SIZE).offset(offset).execute()
+      : (await searchNotes(db, q)).slice(offset, offset + PAGE_SIZE);
     return rows.map(publicNote);
   });
 
@@ -182,14 +196,15 @@ export async function createApp(options: PhialAppOptions = {}, env: NodeJS.Proce
 
   // Routing errors (404, 405) and errors before routing belong to the app (as in Flask), so the
   // API's JSON for unknown URLs is decided here by path; pages get the app's error page.
-  const titles: Record<number, string> = { 400: 'Bad request', 403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed', 413: 'Too large', 415: 'Unsupported type' };
+  const titles: Record<number, string> = { 400: 'Bad request', 403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed', 413: 'Too large', 415: 'Unsupported type', 505: 'HTTP version not supported' };
   app.errorHandler(HTTPException, (err: HTTPException, req) => {
     if (req.path === '/api' || req.path.startsWith('/api/')) return apiError(err);
-    // 5xx pages keep Phial's generic text; 413 adds what the form accepts.
-    const message = err.code >= 500 ? 'Something went wrong on our side.'
-      : err.code === 413 ? `${err.description} Attachments may be at most ${MAX_ATTACHMENT_BYTES / 1048576} MiB.` : err.description;
+    // 5xx pages keep Phial's generic text (505 is the client's HTTP version); a 413 about a file
+    // adds what the form accepts.
+    const message = err.code >= 500 && err.code !== 505 ? 'Something went wrong on our side.'
+      : err.code === 413 && /file|body is larger/.test(err.description) ? `${err.description} Attachments may be at most ${MAX_ATTACHMENT_BYTES / 1048576} MiB.` : err.description;
     const page = app.render('error.html', { code: err.code, title: titles[err.code] ?? 'Error', message });
-    return err.headers['allow'] ? [page, err.code, { allow: err.headers['allow'] }] : [page, err.code];
+    return [page, err.code, err.headers];
   });
 
   return app;

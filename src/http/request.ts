@@ -40,7 +40,7 @@ const idPrefix = process.pid.toString(36) + '-';
  * A request. `P` is the type of `params`, inferred from the route's rule (or from its `params`
  * schema); `V` is the type of `valid`, the outputs of the route's other schemas.
  */
-export class Request<P = Record<string, unknown>, V = Record<string, never>> {
+export class Request<P = Record<string, unknown>, V = unknown> {
   /** The underlying Node request. */
   readonly raw: IncomingMessage;
   /** Upper-case method, e.g. `GET`. */

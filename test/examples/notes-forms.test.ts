@@ -137,11 +137,21 @@ describe('notes app: creating notes', () => {
     const wrongType = await fetch(base + '/api/notes', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
     assert.equal(wrongType.status, 415);
     assert.equal(((await wrongType.json()) as { error: { status: number } }).error.status, 415, 'API errors are JSON');
+    assert.equal(wrongType.headers.get('accept-encoding'), null);
     for (const [method, path, status] of [['DELETE', '/api/notes/1', 405], ['GET', '/api', 404], ['GET', '/api/nope', 404]] as const) {
       const e = await fetch(base + path, { method });
       assert.equal(e.status, status);
       assert.match(e.headers.get('content-type')!, /^application\/json/, `${method} ${path}`);
+      if (status === 405) assert.equal(e.headers.get('allow'), 'GET, HEAD, OPTIONS');
     }
+    const gz = await fetch(base + '/api/notes', { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: '{}' });
+    assert.equal(gz.status, 415);
+    assert.equal(gz.headers.get('accept-encoding'), 'identity');
+    const page2 = await fetch(base + '/api/notes?page=2');
+    assert.deepEqual(await page2.json(), [], 'fewer than 100 notes: page 2 is empty');
+    const badPage = await fetch(base + '/api/notes?page=0');
+    assert.equal(badPage.status, 400);
+    assert.equal(((await badPage.json()) as { error: { issues: Array<{ path: string }> } }).error.issues[0]!.path, 'page');
     const nul = await fetch(base + '/api/notes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'a\u0000b', body: '\ud800' }) });
     assert.equal(nul.status, 400);
     assert.ok(!('attachment_file' in note), 'the stored file name stays internal');

@@ -2,7 +2,7 @@
 import { expectTypeOf } from 'expect-type';
 import * as z from 'zod';
 import * as v from 'valibot';
-import { Phial, Blueprint } from 'phial';
+import { Phial, Blueprint, type Request } from 'phial';
 
 const app = new Phial({ name: 'types' });
 
@@ -41,4 +41,11 @@ bp.patch('/p/<int:id>', { schema: { body: z.object({ done: z.boolean() }) } }, (
   expectTypeOf(req.valid.body.done).toEqualTypeOf<boolean>();
   expectTypeOf(req.params.id).toEqualTypeOf<number>();
   return [{ ok: true }, 200] as const;
+});
+
+// A helper typed with the plain `Request` accepts requests of routes with schemas.
+function searchTerm(req: Request): string | null { return req.query.get('q'); }
+app.get('/helper', { schema: { query: z.object({ page: z.coerce.number() }) } }, (req) => {
+  expectTypeOf(req.valid.query.page).toEqualTypeOf<number>();
+  return searchTerm(req) ?? 'none';
 });
