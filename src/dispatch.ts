@@ -13,7 +13,8 @@ import { isJsonData, makeResponse } from './http/make-response.ts';
 import { writeHtmlFast, writeJsonFast } from './http/fast-write.ts';
 import { errorResponse } from './http/error-page.ts';
 import { headerNames, writeResponse, type WriteContext } from './http/writer.ts';
-import { hostName, isTrustedHost } from './http/hosts.ts';
+import { DEVELOPMENT_HOSTS, hasRepeatedHost, hostName, isTrustedHost } from './http/hosts.ts';
+import { findClassHandler, findCodeHandler } from './error-handlers.ts';
 import { isLoopbackHost } from './config.ts';
 import type { UrlMap } from './routing/map.ts';
 import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders } from './security/headers.ts';
@@ -367,45 +368,6 @@ export class Dispatcher {
   }
 
 }
-
-function findCodeHandler(scopes: Scaffold[], code: number): ErrorHandler | undefined {
-  for (const s of scopes) {
-    const h = s.codeHandlers.get(code);
-    if (h) return h;
-  }
-  return undefined;
-}
-
-function findClassHandler(scopes: Scaffold[], err: unknown): ErrorHandler | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  for (const s of scopes) {
-    if (s.classHandlers.size === 0) continue;
-    for (let p = Object.getPrototypeOf(err) as object | null; p; p = Object.getPrototypeOf(p) as object | null) {
-      const h = s.classHandlers.get((p as { constructor: never }).constructor);
-      if (h) return h;
-    }
-  }
-  return undefined;
-}
-
-function hasRepeatedHost(raw: readonly string[]): boolean {
-  let seen = false;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host') {
-      if (seen) return true;
-      seen = true;
-    }
-  }
-  return false;
-}
-
-/**
- * The Host names a development server accepts when `trustedHosts` is empty (Django's rule for
- * `DEBUG` with empty `ALLOWED_HOSTS`): loopback names only, any port. A web page on an attacker's
- * domain that rebinds its DNS to 127.0.0.1 then cannot talk to the dev server (DNS rebinding).
- */
-export const DEVELOPMENT_HOSTS: readonly string[] = Object.freeze(['localhost', '.localhost', '127.0.0.1', '::1']);
 
 function isLoopback(addr: string): boolean {
   // remoteAddr is canonical: IPv4-mapped addresses are already plain IPv4.

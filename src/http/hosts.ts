@@ -131,3 +131,23 @@ export function isTrustedHost(header: string | undefined, trusted: readonly stri
   }
   return false;
 }
+
+/** True when the raw header list (Node's `rawHeaders`) holds more than one `Host` (RFC 9112 §3.2: 400). */
+export function hasRepeatedHost(raw: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host') {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The Host names a development server accepts when `trustedHosts` is empty (Django's rule for
+ * `DEBUG` with empty `ALLOWED_HOSTS`): loopback names only, any port. A web page on an attacker's
+ * domain that rebinds its DNS to 127.0.0.1 then cannot talk to the dev server (DNS rebinding).
+ */
+export const DEVELOPMENT_HOSTS: readonly string[] = Object.freeze(['localhost', '.localhost', '127.0.0.1', '::1']);
