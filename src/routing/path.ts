@@ -180,7 +180,9 @@ export function canonicalLocation(rawPath: string): string {
       if (isLast) trailing = true;
       continue;
     }
-    out.push(raw.includes('%') ? canonicalSegment(decoded) : raw.includes('\\') ? raw.replaceAll('\\', '%5C') : raw);
+    // A segment with a backslash gets the whole canonical encoding (not only `\` → `%5C`): it then
+    // holds an escape, and an escaped segment is canonical only in that encoding (`/\?` → `/%5C%3F`).
+    out.push(raw.includes('%') || raw.includes('\\') ? canonicalSegment(decoded) : raw);
   }
   if (out.length === 0) return '/';
   return '/' + out.join('/') + (trailing ? '/' : '');
