@@ -33,6 +33,9 @@ export interface RequestHost {
   urlFor(endpoint: string, values?: Record<string, unknown>, options?: { external?: boolean; blueprint?: string }): string;
 }
 
+/** `req.valid` of a route without schemas (shared, frozen: validation replaces it, never mutates it). */
+const NOTHING_VALIDATED = Object.freeze({});
+
 let requestCounter = 0;
 const idPrefix = process.pid.toString(36) + '-';
 
@@ -88,7 +91,7 @@ export class Request<P = Record<string, unknown>, V = unknown> {
     this.endpoint = undefined;
     this.rule = undefined;
     this.blueprint = undefined;
-    this.valid = {} as V;
+    this.valid = NOTHING_VALIDATED as V;
   }
 
   /** Request headers, lower-case names (Node's parsed form). */
@@ -173,7 +176,11 @@ export class Request<P = Record<string, unknown>, V = unknown> {
 
   /** True when the client's connection is TLS: Phial's own socket, or `https` from a trusted proxy. */
   get isSecure(): boolean {
-    return (this.raw.socket as Partial<TLSSocket>).encrypted === true || this.forwarded.scheme === 'https';
+    if ((this.raw.socket as Partial<TLSSocket>).encrypted === true) return true;
+    // Every response asks (HSTS): with no trusted proxy, skip resolving the forwarded info.
+    const trusted = this.owner.trustedProxies;
+    if (trusted === undefined || (trusted.hops === 0 && trusted.cidrs.length === 0)) return false;
+    return this.forwarded.scheme === 'https';
   }
 
   /**
