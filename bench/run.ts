@@ -20,6 +20,7 @@ import { START_TIMEOUT_MS, indent, startServer, type RunningServer } from './lib
 import { NOISE_WARN_PERCENT, measure, settle } from './lib/measure.ts';
 import { markdownReport, textTable, type ResultRow, type Skipped } from './lib/report.ts';
 import { verifyRoutes } from './lib/verify.ts';
+import { intOption, usageFailure } from './lib/cli.ts';
 
 /** Contestants in table order; the first is the baseline for the ratio column. */
 const CONTESTANTS = ['node-http', 'fastify', 'fastify-helmet', 'hono-secure-headers', 'express-helmet', 'phial'] as const;
@@ -58,17 +59,7 @@ async function keptSections(): Promise<string> {
   return blocks ? blocks.join('') : '';
 }
 
-function fail(message: string): never {
-  process.stderr.write(`bench: ${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function intOption(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) fail(`--${name} must be an integer from ${min} to ${max}`);
-  return value;
-}
+const fail: (message: string) => never = usageFailure('bench', USAGE);
 
 function parseOptions(): Options {
   let values;
@@ -99,11 +90,11 @@ function parseOptions(): Options {
   const tool = values.tool ?? 'wrk';
   if (tool !== 'wrk' && tool !== 'autocannon') fail('--tool must be wrk or autocannon');
   return {
-    durationS: intOption('duration', values.duration, 10, 1, 600),
-    warmupS: intOption('warmup', values.warmup, 2, 0, 60),
-    connections: intOption('connections', values.connections, 50, 1, 10_000),
-    rounds: intOption('rounds', values.rounds, 1, 1, 10),
-    settleS: intOption('settle', values.settle, 15, 0, 300),
+    durationS: intOption(fail, 'duration', values.duration, 10, 1, 600),
+    warmupS: intOption(fail, 'warmup', values.warmup, 2, 0, 60),
+    connections: intOption(fail, 'connections', values.connections, 50, 1, 10_000),
+    rounds: intOption(fail, 'rounds', values.rounds, 1, 1, 10),
+    settleS: intOption(fail, 'settle', values.settle, 15, 0, 300),
     only: CONTESTANTS.filter((name) => only.includes(name)),
     tool,
     write: values['no-write'] !== true,

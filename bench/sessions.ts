@@ -27,6 +27,7 @@ import { replayGenerator, type ReplayedRequest } from './lib/request-loadgen.ts'
 import { START_TIMEOUT_MS, indent, startServer, type RunningServer } from './lib/server.ts';
 import { checkPage, checkPost, establishSession, type SessionFixture } from './lib/session-client.ts';
 import { headline, sessionSection, sessionTextTable, upsertSection, type SessionRow } from './lib/sessions-report.ts';
+import { intOption, usageFailure } from './lib/cli.ts';
 
 /** Contestants in table order; the first is the baseline of the ratio column. */
 const CONTESTANTS = ['session-fastify', 'session-phial'] as const;
@@ -73,17 +74,7 @@ interface Options {
   readonly write: boolean;
 }
 
-function fail(message: string): never {
-  process.stderr.write(`bench:sessions: ${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
-
-function intOption(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) fail(`--${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
+const fail: (message: string) => never = usageFailure('bench:sessions', USAGE);
 
 function parseOptions(): Options {
   let values;
@@ -113,11 +104,11 @@ function parseOptions(): Options {
   const unknown = only.filter((name) => !(CONTESTANTS as readonly string[]).includes(name));
   if (unknown.length > 0 || only.length === 0) fail(`unknown contestant(s) in --only: ${unknown.join(', ') || '(none given)'}`);
   const options: Options = {
-    durationS: intOption('duration', values.duration, 10, 1, 55),
-    warmupS: intOption('warmup', values.warmup, 2, 0, 30),
-    connections: intOption('connections', values.connections, 50, 1, 10_000),
-    rounds: intOption('rounds', values.rounds, 2, 1, 10),
-    settleS: intOption('settle', values.settle, 15, 0, 45),
+    durationS: intOption(fail, 'duration', values.duration, 10, 1, 55),
+    warmupS: intOption(fail, 'warmup', values.warmup, 2, 0, 30),
+    connections: intOption(fail, 'connections', values.connections, 50, 1, 10_000),
+    rounds: intOption(fail, 'rounds', values.rounds, 2, 1, 10),
+    settleS: intOption(fail, 'settle', values.settle, 15, 0, 45),
     only: CONTESTANTS.filter((name) => only.includes(name)),
     routes: values['no-post'] ? ['GET /form'] : ['GET /form', 'POST /form'],
     cpuProf: values['cpu-prof'] === true,

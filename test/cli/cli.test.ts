@@ -7,24 +7,12 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main.ts';
+import { cli } from './helpers.ts';
 import { ROOT, spawnNode, within } from '../server/helpers.ts';
 
 const FIX = 'test/fixtures/server';
 const APP = `${FIX}/app.ts`;
 const BIN = 'bin/phial.js';
-
-async function cli(argv: string[], env: Record<string, string | undefined> = {}, cwd = ROOT) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    env,
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
 
 function httpText(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

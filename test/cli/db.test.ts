@@ -5,22 +5,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/main.ts';
-import { ROOT, spawnNode } from '../server/helpers.ts';
+import { cli } from './helpers.ts';
+import { spawnNode } from '../server/helpers.ts';
 import { tempDir } from '../helpers.ts';
 import { migrationsFolder } from '../db/helpers.ts';
-
-async function cli(argv: string[], env: Record<string, string | undefined> = {}, cwd = ROOT) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    env,
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
 
 const WIDGETS = `export async function up(db) { await db.schema.createTable('widgets').addColumn('id', 'integer').execute(); }
 export async function down(db) { await db.schema.dropTable('widgets').execute(); }`;
