@@ -51,7 +51,7 @@ export const WRK_MISSING =
   'numbers are lower and not comparable with wrk runs). Pass --tool autocannon to choose it explicitly.';
 
 /** Runs a command to completion, killing it after `limitMs`; resolves with its stdout. */
-async function capture(
+export async function capture(
   command: string,
   args: readonly string[],
   settings: LoadSettings,

@@ -8,8 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseWrk, type LoadGenerator, type LoadSettings } from './loadgen.ts';
-import { spawnTracked, stop } from './procs.ts';
+import { capture, parseWrk, type LoadGenerator, type LoadSettings } from './loadgen.ts';
 
 /** The request wrk sends on every connection, over and over. */
 export interface ReplayedRequest {
@@ -24,33 +23,6 @@ export interface ReplayedRequest {
 }
 
 const SAFE_BODY = /^[A-Za-z0-9%&=._~+-]*$/;
-
-/** Runs wrk to completion (killed after `limitMs`); resolves with its stdout. */
-async function runWrk(args: readonly string[], settings: LoadSettings, limitMs: number, onStart?: (pid: number) => void): Promise<string> {
-  const child = spawnTracked('wrk', args, { cpu: 1, pinning: settings.pinning });
-  if (child.pid !== undefined) onStart?.(child.pid);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => resolve(code));
-  });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    void stop(child, 500);
-  }, limitMs);
-  try {
-    const code = await exited;
-    if (timedOut) throw new Error(`wrk did not finish within ${Math.round(limitMs / 1000)} s`);
-    if (code !== 0) throw new Error(`wrk exited with ${code}: ${stderr.trim() || stdout.trim()}`);
-    return stdout;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A replayable request plus the temp folder holding its Lua script, if it needs one. */
 export interface ReplayGenerator extends LoadGenerator {
@@ -92,7 +64,7 @@ export function replayGenerator(version: string, req: ReplayedRequest): ReplayGe
     version,
     describe: (settings) => `${settings.pinning.enabled ? 'taskset -c 1 ' : ''}wrk ${args(settings, '<s>', '<url>', true).join(' ')}`,
     run: async (url, seconds, settings, onStart) =>
-      parseWrk(await runWrk(args(settings, seconds, url, false), settings, (seconds + 15) * 1000, onStart)),
+      parseWrk(await capture('wrk', args(settings, seconds, url, false), settings, (seconds + 15) * 1000, onStart)),
     dispose: () => {
       if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     },
