@@ -9,11 +9,11 @@
  *
  * @module
  */
-export { Phial, type PhialAppOptions, type ListenOptions, type RouteDescription } from './app.ts';
-export { Blueprint, type BlueprintOptions } from './blueprint.ts';
-export type { SessionValues, AppSessionOptions, AppCsrfOptions } from './app-sessions.ts';
+export { Phial, type PhialAppOptions, type ListenOptions, type RouteDescription } from './app/phial.ts';
+export { Blueprint, type BlueprintOptions } from './app/blueprint.ts';
+export type { SessionValues, AppSessionOptions, AppCsrfOptions } from './dispatch/sessions.ts';
 export type { Session } from './sessions/session.ts';
-export { SetupError, type BlueprintRegistration } from './scaffold.ts';
+export { SetupError, type BlueprintRegistration } from './app/scaffold.ts';
 export { Request } from './http/request.ts';
 export { Response, type ResponseInit, type ResponseBody } from './http/response.ts';
 export { ResponseHeaders, HeaderValueError, type HeadersInit } from './http/headers.ts';
@@ -22,7 +22,7 @@ export {
   serializeCookie, CookieError, type CookieOptions, type CookieOptionsFor, type SameSite, type CookiePriority,
 } from './http/set-cookie.ts';
 export { parseCookieHeader } from './http/cookies.ts';
-export { canonicalIp, parseCidr, ipInCidr, CidrError, type Cidr } from './http/ip.ts';
+export { canonicalIp, parseCidr, ipInCidr, CidrError, type Cidr } from './net/ip.ts';
 export { resolveForwarded, type TrustedProxies, type TrustedProxiesOption, type ForwardedInfo } from './http/proxy.ts';
 export { parseMediaType, type MediaType } from './http/content-type.ts';
 export { UploadedFile, secureFilename, parseUrlEncoded, type BodyLimits, type FormObject, type FormValue } from './http/body/index.ts';
@@ -33,16 +33,16 @@ export {
 } from './forms/index.ts';
 export { escapeHtml } from './security/escape.ts';
 export { redirect, checkRedirectTarget, safeNextUrl, type RedirectStatus, type SafeNextOptions } from './security/redirect.ts';
-export * from './errors.ts';
-export { TemplateResult } from './template-result.ts';
+export * from './errors/http.ts';
+export { TemplateResult } from './http/template-result.ts';
 export type {
   View, ViewReturn, ViewBody, JsonBody, RouteOptions, RouteSchemas, ValidatedInputs, BeforeRequestHook, AfterRequestHook, TeardownRequestHook, ErrorHandler, ErrorClass,
-} from './types.ts';
+} from './http/view.ts';
 export type { RouteParams, ConverterTypes } from './routing/params.ts';
 export { type Converter, type ConverterFactory, NO_MATCH } from './routing/converters.ts';
 export { RuleError, BuildError } from './routing/index.ts';
 export { type SecurityHeaderOptions, type CspDirectives } from './security/headers.ts';
-export { ConfigError, type PhialConfig, type PhialOptions, type PhialEnv, type ServerLimits } from './config.ts';
+export { ConfigError, type PhialConfig, type PhialOptions, type PhialEnv, type ServerLimits } from './config/config.ts';
 export { renderSandboxed } from './templates/lazy.ts';
 export { SandboxError, TemplateError } from './templates/errors.ts';
 export type { SandboxLimits } from './templates/sandbox.ts';

@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readSecretFile } from '../config-env.ts';
+import { readSecretFile } from '../config/env.ts';
 import { Database, createDatabase } from '../db/database.ts';
 import { DatabaseError, messageOf } from '../db/errors.ts';
 import { pgDumpCommand } from '../db/backup.ts';

@@ -9,9 +9,9 @@
 import { join, resolve } from 'node:path';
 import { CompiledQuery, Kysely, PostgresDialect, type IsolationLevel, type Transaction } from 'kysely';
 import type BetterSqlite3 from 'better-sqlite3';
-import { envValue, readSecretFile, type EnvSource } from '../config-env.ts';
+import { envValue, readSecretFile, type EnvSource } from '../config/env.ts';
 import type { Request } from '../http/request.ts';
-import type { View, ViewReturn } from '../types.ts';
+import type { View, ViewReturn } from '../http/view.ts';
 import { backupSqlite, type BackupOptions, type BackupResult } from './backup.ts';
 import { DatabaseError, quote } from './errors.ts';
 import { Migrator, type DialectName } from './migrations.ts';

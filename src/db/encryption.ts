@@ -23,7 +23,7 @@ import {
   createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject,
 } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { ConfigError, shown } from '../config-env.ts';
+import { ConfigError, shown } from '../config/env.ts';
 
 /** Key bytes: a `Buffer`/`Uint8Array`, or a string of 64 hex digits or base64/base64url (32 bytes either way). */
 export type KeyMaterial = string | Uint8Array;

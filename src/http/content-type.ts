@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { UnsupportedMediaType } from '../errors.ts';
+import { UnsupportedMediaType } from '../errors/http.ts';
 
 /** A parsed media type, e.g. from `Content-Type: Application/JSON; charset="UTF-8"`. */
 export interface MediaType {

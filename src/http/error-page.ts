@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { HTTPException, ValidationError, defaultDescription, statusName } from '../errors.ts';
+import { HTTPException, ValidationError, defaultDescription, statusName } from '../errors/http.ts';
 import { Response } from './response.ts';
 import { escapeHtml } from '../security/escape.ts';
 

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { canonicalIp } from './ip.ts';
+import { canonicalIp } from '../net/ip.ts';
 
 /** A parsed Host value. */
 export interface ParsedHost {

@@ -10,8 +10,8 @@
 import { Readable } from 'node:stream';
 import { Response } from './response.ts';
 import type { HeadersInit } from './headers.ts';
-import { TemplateResult } from '../template-result.ts';
-import type { ViewBody, ViewReturn } from '../types.ts';
+import { TemplateResult } from './template-result.ts';
+import type { ViewBody, ViewReturn } from './view.ts';
 
 /** Renders a template for the current request. */
 export type TemplateRenderer = (t: TemplateResult) => Promise<string>;

@@ -30,7 +30,7 @@
  * @module
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { formatIp, ipInCidr, parseCidr, parseIp, type Cidr, type IpAddress } from './ip.ts';
+import { formatIp, ipInCidr, parseCidr, parseIp, type Cidr, type IpAddress } from '../net/ip.ts';
 import { parseHost } from './hosts.ts';
 
 /** Which header family the trusted proxies maintain. */

@@ -25,7 +25,7 @@
  */
 import { constants, promises as fs } from 'node:fs';
 import { extname, isAbsolute, join, relative, sep, basename, win32 } from 'node:path';
-import { NotFound } from '../errors.ts';
+import { NotFound } from '../errors/http.ts';
 import { Response } from './response.ts';
 
 /** What file serving reads from a request (a `Request` satisfies it). */

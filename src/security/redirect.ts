@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { BadRequest } from '../errors.ts';
+import { BadRequest } from '../errors/http.ts';
 import { Response } from '../http/response.ts';
 
 /** Redirect statuses (RFC 9110 §15.4). 303 turns any method into GET; 307/308 keep it. */

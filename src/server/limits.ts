@@ -1,14 +1,14 @@
 /**
  * Server limits: the knobs of the hardened node:http server.
  *
- * `ServerLimits` and its defaults are owned by `src/config.ts` (which documents each choice); this
+ * `ServerLimits` and its defaults are owned by `src/config/config.ts` (which documents each choice); this
  * module re-exports them and validates a set of limits before a server is built.
  *
  * @module
  */
 
-export { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../config.ts';
-import type { ServerLimits } from '../config.ts';
+export { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../config/config.ts';
+import type { ServerLimits } from '../config/config.ts';
 
 
 const KEYS = [

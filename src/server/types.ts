@@ -23,7 +23,7 @@ export interface ServerLogger {
 }
 
 /**
- * What `serve()` needs from an app (source: `src/app.ts`, `Phial`).
+ * What `serve()` needs from an app (source: `src/app/phial.ts`, `Phial`).
  */
 export interface ServableApp {
   /** The request listener, already bound; it must never throw synchronously for a well-formed request. */

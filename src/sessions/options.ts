@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { ConfigError, checkInteger } from '../config-env.ts';
-import type { PhialEnv } from '../config.ts';
+import { ConfigError, checkInteger } from '../config/env.ts';
+import type { PhialEnv } from '../config/config.ts';
 import type { SessionStore } from './stores/types.ts';
 
 /** Idle timeout default, seconds: 30 minutes (OWASP Session Management Cheat Sheet, "Session Expiration"). */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULT_SERVER_LIMITS, loadConfig, type PhialOptions } from '../../src/config.ts';
+import { ConfigError, DEFAULT_SERVER_LIMITS, loadConfig, type PhialOptions } from '../../src/config/config.ts';
 
 const KEY = '9f2c4e6a8b0d1f3e5a7c9b1d3f5e7a9c0b2d4f6e8a0c2e4f6a8b0d2f4e6a8c0e';
 const root = (): string => mkdtempSync(join(tmpdir(), 'phial-config-'));

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   assertProductionReady, checkSecretKey, ConfigError, isLoopbackHost, loadConfig, type PhialOptions,
-} from '../../src/config.ts';
+} from '../../src/config/config.ts';
 
 const KEY = randomBytes(32).toString('hex');
 const root = (): string => mkdtempSync(join(tmpdir(), 'phial-prod-'));

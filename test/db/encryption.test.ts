@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
-import { ConfigError } from '../../src/config-env.ts';
+import { ConfigError } from '../../src/config/env.ts';
 import { DECRYPTION_ERROR_CODE, DecryptionError, FieldEncryption, type FieldAad } from '../../src/db/encryption.ts';
 
 const K1 = randomBytes(32);

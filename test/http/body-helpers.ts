@@ -6,7 +6,7 @@
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { HTTPException } from '../../src/errors.ts';
+import { HTTPException } from '../../src/errors/http.ts';
 import { readRequestBody, resolveBodyLimits, type BodyLimits, type ParsedBody } from '../../src/http/body/index.ts';
 import { tempDir } from '../helpers.ts';
 

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { UnsupportedMediaType } from '../../src/errors.ts';
+import { UnsupportedMediaType } from '../../src/errors/http.ts';
 import { formatMediaType, isJson, isMultipart, isUrlEncoded, parseMediaType, type MediaType } from '../../src/http/content-type.ts';
 
 function parsed(v: string): { essence: string; params: Record<string, string> } {

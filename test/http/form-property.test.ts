@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { BadRequest, RequestEntityTooLarge } from '../../src/errors.ts';
+import { BadRequest, RequestEntityTooLarge } from '../../src/errors/http.ts';
 import { formFromPairs, parseUrlEncoded, resolveBodyLimits, type BodyLimits } from '../../src/http/body/index.ts';
 import { prototypeSnapshot } from './body-helpers.ts';
 

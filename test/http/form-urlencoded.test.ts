@@ -2,7 +2,7 @@
 // bodies), over real HTTP and at parser level.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { BadRequest, RequestEntityTooLarge } from '../../src/errors.ts';
+import { BadRequest, RequestEntityTooLarge } from '../../src/errors/http.ts';
 import { DEFAULT_BODY_LIMITS, parseUrlEncoded, resolveBodyLimits, type FormObject } from '../../src/http/body/index.ts';
 import { bodyServer, prototypeSnapshot, send, type BodyServer } from './body-helpers.ts';
 

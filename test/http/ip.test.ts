@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isIPv4, isIPv6 } from 'node:net';
 import fc from 'fast-check';
-import { canonicalIp, CidrError, formatIp, ipInCidr, parseCidr, parseIp } from '../../src/http/ip.ts';
+import { canonicalIp, CidrError, formatIp, ipInCidr, parseCidr, parseIp } from '../../src/net/ip.ts';
 
 /** WHATWG URL's IPv6 serialiser compresses like RFC 5952 §4: an independent oracle. */
 function whatwgIpv6(text: string): string {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RequestEntityTooLarge } from '../../src/errors.ts';
+import { RequestEntityTooLarge } from '../../src/errors/http.ts';
 import { PartGuard } from '../../src/http/body/part-guard.ts';
 
 const LIMITS = { maxFormParts: 3, maxPartHeaderPairs: 2, maxPartHeaderSize: 64 };

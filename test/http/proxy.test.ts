@@ -9,8 +9,8 @@ import fc from 'fast-check';
 import {
   compileTrustedProxies, NO_TRUSTED_PROXIES, parseForwarded, parseTrustedProxies, resolveForwarded, type TrustedProxies,
 } from '../../src/http/proxy.ts';
-import { ipInCidr, parseCidr } from '../../src/http/ip.ts';
-import { ConfigError, loadConfig } from '../../src/config.ts';
+import { ipInCidr, parseCidr } from '../../src/net/ip.ts';
+import { ConfigError, loadConfig } from '../../src/config/config.ts';
 import { makeApp, tempDir } from '../helpers.ts';
 
 const cidrs = (list: string[]): TrustedProxies => compileTrustedProxies(list);

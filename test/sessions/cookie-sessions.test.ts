@@ -5,7 +5,7 @@ import {
   SESSION_COOKIE_ATTRIBUTES, type Session, type SessionInterface, type SessionSaveResult,
 } from '../../src/sessions/index.ts';
 import { taggedDumps } from '../../src/sessions/tagged-json.ts';
-import { ConfigError } from '../../src/config.ts';
+import { ConfigError } from '../../src/config/config.ts';
 
 const KEY = 'a-test-secret-key-that-is-long-enough-1234';
 const T0 = Date.UTC(2030, 0, 1);

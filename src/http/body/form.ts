@@ -17,7 +17,7 @@
  * @module
  */
 import qs from 'qs';
-import { BadRequest, RequestEntityTooLarge } from '../../errors.ts';
+import { BadRequest, RequestEntityTooLarge } from '../../errors/http.ts';
 import type { BodyLimits } from './limits.ts';
 
 /** A form value: a string, a list (`a[]=1&a[]=2`, or a repeated name), or a nested object. */

@@ -8,7 +8,7 @@
  * @module
  */
 import sjson from 'secure-json-parse';
-import { BadRequest } from '../../errors.ts';
+import { BadRequest } from '../../errors/http.ts';
 import type { MediaType } from '../content-type.ts';
 import { decodeUtf8, requireUtf8 } from './text.ts';
 

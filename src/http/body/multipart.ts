@@ -12,7 +12,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
-import { BadRequest, RequestEntityTooLarge } from '../../errors.ts';
+import { BadRequest, RequestEntityTooLarge } from '../../errors/http.ts';
 import { parseMediaType, type MediaType } from '../content-type.ts';
 import type { BodyLimits } from './limits.ts';
 import { checkFieldName, formFromPairs, type FormObject } from './form.ts';

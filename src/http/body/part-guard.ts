@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { RequestEntityTooLarge } from '../../errors.ts';
+import { RequestEntityTooLarge } from '../../errors/http.ts';
 import type { BodyLimits } from './limits.ts';
 
 const SEEK = 0; // in a preamble or a part body, looking for the next delimiter

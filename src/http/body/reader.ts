@@ -13,7 +13,7 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http';
-import { BadRequest, RequestEntityTooLarge } from '../../errors.ts';
+import { BadRequest, RequestEntityTooLarge } from '../../errors/http.ts';
 
 /** A running body read; see {@link pumpBody}. */
 export interface BodyPump {

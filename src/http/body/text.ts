@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { BadRequest, UnsupportedMediaType } from '../../errors.ts';
+import { BadRequest, UnsupportedMediaType } from '../../errors/http.ts';
 import type { MediaType } from '../content-type.ts';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

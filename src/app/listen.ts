@@ -4,8 +4,8 @@
  * @module
  */
 import cluster from 'node:cluster';
-import { serve } from './server/serve.ts';
-import type { RunningServer, ServableApp } from './server/types.ts';
+import { serve } from '../server/serve.ts';
+import type { RunningServer, ServableApp } from '../server/types.ts';
 
 /** @internal */
 export async function startServer(
@@ -13,7 +13,7 @@ export async function startServer(
   opts: { host: string; port: number; workers: number },
 ): Promise<RunningServer | undefined> {
   if (opts.workers > 1 && cluster.isPrimary) {
-    const { runWorkers } = await import('./server/cluster.ts');
+    const { runWorkers } = await import('../server/cluster.ts');
     await runWorkers(opts.workers, { logger: app.logger, start: async () => undefined, shutdownTimeout: app.config.server.shutdownTimeout });
     return undefined;
   }

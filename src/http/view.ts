@@ -4,11 +4,11 @@
  */
 import type { Readable } from 'node:stream';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import type { BodyLimits } from './http/body/limits.ts';
-import type { Request } from './http/request.ts';
-import type { Response } from './http/response.ts';
-import type { HeadersInit } from './http/headers.ts';
-import type { SecurityHeaderOptions } from './security/headers.ts';
+import type { BodyLimits } from './body/limits.ts';
+import type { Request } from './request.ts';
+import type { Response } from './response.ts';
+import type { HeadersInit } from './headers.ts';
+import type { SecurityHeaderOptions } from '../security/headers.ts';
 import type { TemplateResult } from './template-result.ts';
 
 /** A body a view may return on its own or as the first element of a tuple. */

@@ -2,7 +2,7 @@
  * The parsing and secrets half of the configuration loader: `ConfigError`, strict value
  * parsers for `PHIAL_*` environment variables and constructor options, secret key selection
  * and strength checks, `*_FILE` reading and the development secret kept in the instance
- * folder. `src/config.ts` re-exports what is public.
+ * folder. `src/config/config.ts` re-exports what is public.
  *
  * @module
  */

@@ -6,29 +6,29 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, BadRequest } from './errors.ts';
-import { Request, type RequestHost } from './http/request.ts';
-import { Response } from './http/response.ts';
-import { isJsonData, makeResponse } from './http/make-response.ts';
-import { writeHtmlFast, writeJsonFast } from './http/fast-write.ts';
-import { errorResponse } from './http/error-page.ts';
-import { headerNames, writeResponse, type WriteContext } from './http/writer.ts';
-import { DEVELOPMENT_HOSTS, hasRepeatedHost, hostName, isTrustedHost } from './http/hosts.ts';
+import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, BadRequest } from '../errors/http.ts';
+import { Request, type RequestHost } from '../http/request.ts';
+import { Response } from '../http/response.ts';
+import { isJsonData, makeResponse } from '../http/make-response.ts';
+import { writeHtmlFast, writeJsonFast } from '../http/fast-write.ts';
+import { errorResponse } from '../http/error-page.ts';
+import { headerNames, writeResponse, type WriteContext } from '../http/writer.ts';
+import { DEVELOPMENT_HOSTS, hasRepeatedHost, hostName, isTrustedHost } from '../http/hosts.ts';
 import { findClassHandler, findCodeHandler } from './error-handlers.ts';
-import { isLoopbackHost } from './config.ts';
-import type { UrlMap } from './routing/map.ts';
-import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders } from './security/headers.ts';
-import { checkRedirectTarget } from './security/redirect.ts';
-import type { PhialConfig } from './config.ts';
-import type { TemplateEngine, TemplateEngineOptions } from './templates/engine.ts';
-import { createTemplateEngine } from './templates/lazy.ts';
-import type { TemplateResult } from './template-result.ts';
-import { SetupError, type Scaffold } from './scaffold.ts';
+import { isLoopbackHost } from '../config/config.ts';
+import type { UrlMap } from '../routing/map.ts';
+import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders } from '../security/headers.ts';
+import { checkRedirectTarget } from '../security/redirect.ts';
+import type { PhialConfig } from '../config/config.ts';
+import type { TemplateEngine, TemplateEngineOptions } from '../templates/engine.ts';
+import { createTemplateEngine } from '../templates/lazy.ts';
+import type { TemplateResult } from '../http/template-result.ts';
+import { SetupError, type Scaffold } from '../app/scaffold.ts';
 import { RouteEntry } from './routes.ts';
 import { hasBody, prepareBody, validateInputs } from './route-inputs.ts';
-import type { SessionRuntime } from './app-sessions.ts';
-import { isSafeMethod } from './security/csrf.ts';
-import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, TeardownRequestHook, ViewReturn } from './types.ts';
+import type { SessionRuntime } from './sessions.ts';
+import { isSafeMethod } from '../security/csrf.ts';
+import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, TeardownRequestHook, ViewReturn } from '../http/view.ts';
 
 /** A logger with the methods the request path uses (pino's). */
 export interface DispatchLogger {

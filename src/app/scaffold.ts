@@ -6,11 +6,11 @@
  *
  * @module
  */
-import type { RouteParams } from './routing/params.ts';
+import type { RouteParams } from '../routing/params.ts';
 import type {
   AfterRequestHook, BeforeRequestHook, ErrorClass, ErrorHandler, ParamsOf, RouteOptions, RouteSchemas, TeardownRequestHook,
   ValidatedInputs, View,
-} from './types.ts';
+} from '../http/view.ts';
 import type { Blueprint } from './blueprint.ts';
 
 /** @internal A route as registered, before prefixes are applied. */

@@ -1,6 +1,6 @@
 /**
  * The Phial application: configuration, registration (from {@link Scaffold}), freeze, URL
- * building and serving. The request path itself is `src/dispatch.ts`, read top to bottom.
+ * building and serving. The request path itself is `src/dispatch/dispatcher.ts`, read top to bottom.
  *
  * @module
  */
@@ -8,22 +8,22 @@ import { existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import type { Request, RequestHost } from './http/request.ts';
-import { headerNames } from './http/writer.ts';
-import { sendFromDirectory } from './http/static.ts';
-import type { UrlMap } from './routing/map.ts';
-import type { ConverterFactory } from './routing/converters.ts';
-import { compileSecurityHeaders, type CompiledSecurityHeaders } from './security/headers.ts';
-import { loadConfig, assertProductionReady, type PhialConfig, type PhialOptions } from './config.ts';
-import { TemplateResult } from './template-result.ts';
+import type { Request, RequestHost } from '../http/request.ts';
+import { headerNames } from '../http/writer.ts';
+import { sendFromDirectory } from '../http/static.ts';
+import type { UrlMap } from '../routing/map.ts';
+import type { ConverterFactory } from '../routing/converters.ts';
+import { compileSecurityHeaders, type CompiledSecurityHeaders } from '../security/headers.ts';
+import { loadConfig, assertProductionReady, type PhialConfig, type PhialOptions } from '../config/config.ts';
+import { TemplateResult } from '../http/template-result.ts';
 import { Scaffold, SetupError } from './scaffold.ts';
-import { TestClient, type TestClientOptions } from './testing/client.ts';
-import type { View } from './types.ts';
-import type { RunningServer } from './server/types.ts';
+import { TestClient, type TestClientOptions } from '../testing/client.ts';
+import type { View } from '../http/view.ts';
+import type { RunningServer } from '../server/types.ts';
 import { startServer } from './listen.ts';
-import { compileRoutes, type RouteEntry } from './routes.ts';
-import { Dispatcher } from './dispatch.ts';
-import { SessionRuntime, type AppCsrfOptions, type AppSessionOptions } from './app-sessions.ts';
+import { compileRoutes, type RouteEntry } from '../dispatch/routes.ts';
+import { Dispatcher } from '../dispatch/dispatcher.ts';
+import { SessionRuntime, type AppCsrfOptions, type AppSessionOptions } from '../dispatch/sessions.ts';
 
 /** Options of {@link Phial}: the configuration (see `PhialOptions`) plus a logger. */
 export interface PhialAppOptions extends PhialOptions {

@@ -13,18 +13,18 @@
  *
  * @module
  */
-import { resolveBodyLimits } from './config-body.ts';
-import type { BodyLimits } from './http/body/index.ts';
+import { resolveBodyLimits } from './body.ts';
+import type { BodyLimits } from '../http/body/index.ts';
 import { BlockList, isIP } from 'node:net';
 import { resolve } from 'node:path';
 import {
   assertStrongSecrets, checkBoolean, checkEnum, checkInteger, checkStringArray, ConfigError, envValue,
   parseBoolean, parseInteger, parseList, resolveSecrets, shown, type EnvSource, type SecretKeySource,
-} from './config-env.ts';
-import { compileSecurityHeaders, type SecurityHeaderOptions } from './security/headers.ts';
-import { compileTrustedProxies, parseTrustedProxies, type TrustedProxies, type TrustedProxiesOption } from './http/proxy.ts';
+} from './env.ts';
+import { compileSecurityHeaders, type SecurityHeaderOptions } from '../security/headers.ts';
+import { compileTrustedProxies, parseTrustedProxies, type TrustedProxies, type TrustedProxiesOption } from '../http/proxy.ts';
 
-export { checkSecretKey, ConfigError, type ConfigErrorCode, type SecretKeySource } from './config-env.ts';
+export { checkSecretKey, ConfigError, type ConfigErrorCode, type SecretKeySource } from './env.ts';
 
 /** `'development'` (the default) or `'production'`; never inferred from `NODE_ENV`. */
 export type PhialEnv = 'development' | 'production';

@@ -6,16 +6,16 @@
  *
  * @module
  */
-import type { PhialConfig } from './config.ts';
-import { Forbidden } from './errors.ts';
-import type { Request } from './http/request.ts';
-import type { Response } from './http/response.ts';
-import { isUrlEncoded, isMultipart } from './http/content-type.ts';
-import { csrfProtect, isSafeMethod, trustedOrigins, generateCsrfToken, type TrustedOrigins } from './security/csrf.ts';
-import { createSessionInterface, sessionCookieName, SESSION_COOKIE_ATTRIBUTES, type SessionInterface } from './sessions/interface.ts';
-import type { CommonSessionOptions } from './sessions/options.ts';
-import { CSRF_SECRET_KEY, type Session } from './sessions/session.ts';
-import type { SessionStore } from './sessions/stores/types.ts';
+import type { PhialConfig } from '../config/config.ts';
+import { Forbidden } from '../errors/http.ts';
+import type { Request } from '../http/request.ts';
+import type { Response } from '../http/response.ts';
+import { isUrlEncoded, isMultipart } from '../http/content-type.ts';
+import { csrfProtect, isSafeMethod, trustedOrigins, generateCsrfToken, type TrustedOrigins } from '../security/csrf.ts';
+import { createSessionInterface, sessionCookieName, SESSION_COOKIE_ATTRIBUTES, type SessionInterface } from '../sessions/interface.ts';
+import type { CommonSessionOptions } from '../sessions/options.ts';
+import { CSRF_SECRET_KEY, type Session } from '../sessions/session.ts';
+import type { SessionStore } from '../sessions/stores/types.ts';
 
 /**
  * The `session` option of an app. Default `{ type: 'encrypted' }`: AES-256-GCM cookies under a key

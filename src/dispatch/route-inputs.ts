@@ -10,13 +10,13 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { UnsupportedMediaType, ValidationError, type InputIssue, type InputLocation } from './errors.ts';
-import type { Request } from './http/request.ts';
-import { parseMediaType, type MediaType } from './http/content-type.ts';
-import { parseUrlEncoded, type BodyLimits } from './http/body/index.ts';
-import { isStandardSchema, validate } from './validation/standard-schema.ts';
-import { SetupError } from './scaffold.ts';
-import type { RouteOptions, RouteSchemas } from './types.ts';
+import { UnsupportedMediaType, ValidationError, type InputIssue, type InputLocation } from '../errors/http.ts';
+import type { Request } from '../http/request.ts';
+import { parseMediaType, type MediaType } from '../http/content-type.ts';
+import { parseUrlEncoded, type BodyLimits } from '../http/body/index.ts';
+import { isStandardSchema, validate } from '../validation/standard-schema.ts';
+import { SetupError } from '../app/scaffold.ts';
+import type { RouteOptions, RouteSchemas } from '../http/view.ts';
 
 const JSON_TYPES = ['application/json', '*/*+json'] as const;
 const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'] as const;

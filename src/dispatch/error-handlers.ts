@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { Scaffold } from './scaffold.ts';
-import type { ErrorHandler } from './types.ts';
+import type { Scaffold } from '../app/scaffold.ts';
+import type { ErrorHandler } from '../http/view.ts';
 
 /** The handler registered for `code` in the nearest scope, if any. */
 export function findCodeHandler(scopes: Scaffold[], code: number): ErrorHandler | undefined {

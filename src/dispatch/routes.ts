@@ -5,15 +5,15 @@
  *
  * @module
  */
-import { UrlMap } from './routing/map.ts';
-import type { ConverterFactory } from './routing/converters.ts';
-import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders, type SecurityHeaderOptions } from './security/headers.ts';
-import { headerNames } from './http/writer.ts';
-import { compileHeads, type ResponseHeads } from './http/fast-write.ts';
-import type { Scaffold } from './scaffold.ts';
+import { UrlMap } from '../routing/map.ts';
+import type { ConverterFactory } from '../routing/converters.ts';
+import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders, type SecurityHeaderOptions } from '../security/headers.ts';
+import { headerNames } from '../http/writer.ts';
+import { compileHeads, type ResponseHeads } from '../http/fast-write.ts';
+import type { Scaffold } from '../app/scaffold.ts';
 import { compileRouteInputs, type RouteInputs } from './route-inputs.ts';
-import type { BodyLimits } from './http/body/index.ts';
-import type { AfterRequestHook, BeforeRequestHook, RouteOptions, TeardownRequestHook, View } from './types.ts';
+import type { BodyLimits } from '../http/body/index.ts';
+import type { AfterRequestHook, BeforeRequestHook, RouteOptions, TeardownRequestHook, View } from '../http/view.ts';
 
 const NAME_OK = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { ConfigError, checkInteger, envValue, parseInteger, shown, type EnvSource } from './config-env.ts';
-import { DEFAULT_BODY_LIMITS, type BodyLimits } from './http/body/index.ts';
+import { ConfigError, checkInteger, envValue, parseInteger, shown, type EnvSource } from './env.ts';
+import { DEFAULT_BODY_LIMITS, type BodyLimits } from '../http/body/index.ts';
 
 /** Environment variables of the body limits (bytes or counts). */
 const ENV: Partial<Record<keyof BodyLimits, string>> = {
