@@ -11,7 +11,7 @@
  */
 export { Phial, type PhialAppOptions, type ListenOptions, type RouteDescription } from './app/phial.ts';
 export { Blueprint, type BlueprintOptions } from './app/blueprint.ts';
-export type { SessionValues, AppSessionOptions, AppCsrfOptions } from './dispatch/sessions.ts';
+export type { SessionValues, AppSessionOptions, AppCsrfOptions } from './steps/sessions.ts';
 export type { Session } from './sessions/session.ts';
 export { SetupError, type BlueprintRegistration } from './app/scaffold.ts';
 export { Request } from './http/request.ts';

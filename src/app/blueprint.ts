@@ -29,8 +29,7 @@ export class Blueprint extends Scaffold {
   readonly urlPrefix: string;
   /** True when the blueprint was created with `csrf: false`. */
   readonly csrfExempt: boolean;
-  private parents = 0;
-  private frozenCheck: (() => boolean) | undefined;
+  private readonly parentScopes: Scaffold[] = [];
 
   constructor(name: string, options: BlueprintOptions = {}) {
     super(name);
@@ -45,18 +44,24 @@ export class Blueprint extends Scaffold {
 
   /** @internal called by registerBlueprint */
   attach(parent: Scaffold): void {
-    this.parents++;
-    const p = parent as unknown as { isFrozen?: () => boolean };
-    if (typeof p.isFrozen === 'function') this.frozenCheck = p.isFrozen.bind(parent);
+    this.parentScopes.push(parent);
+  }
+
+  /**
+   * True once an app this blueprint is registered on, directly or through other blueprints, is
+   * frozen: its setup is then closed too.
+   */
+  isFrozen(): boolean {
+    return this.parentScopes.some((p) => (p as unknown as { isFrozen(): boolean }).isFrozen());
   }
 
   protected assertSetup(method: string): void {
-    if (this.frozenCheck?.()) {
+    if (this.isFrozen()) {
       throw new SetupError('PHIAL_E_SETUP_FINISHED',
         `The setup method '${method}' can no longer be called on blueprint '${this.name}': the app already handled its first request.`);
     }
   }
 
   /** @internal */
-  get registrationCount(): number { return this.parents; }
+  get registrationCount(): number { return this.parentScopes.length; }
 }

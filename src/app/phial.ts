@@ -23,7 +23,21 @@ import type { RunningServer } from '../server/types.ts';
 import { startServer } from './listen.ts';
 import { compileRoutes, type RouteEntry } from '../dispatch/routes.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
-import { SessionRuntime, type AppCsrfOptions, type AppSessionOptions } from '../dispatch/sessions.ts';
+import { SessionRuntime, type AppCsrfOptions, type AppSessionOptions } from '../steps/sessions.ts';
+import { BUILTIN_STEP_NAMES, builtinSteps } from '../steps/builtin.ts';
+import { checkStepDeclaration, type StepDeclaration } from '../steps/step.ts';
+
+/**
+ * An extension (Flask's pattern): an object that sets itself up on an app in `initApp`, e.g.
+ * adding request steps with {@link Phial.addStep}, hooks and routes. Register it with
+ * `app.register(ext)` or by calling `ext.initApp(app)` yourself, before the app is frozen.
+ */
+export interface PhialExtension {
+  /** The key under which the extension appears in `app.extensions` (Flask's `app.extensions`). */
+  readonly name: string;
+  /** Sets the extension up on `app`. */
+  initApp(app: Phial): void;
+}
 
 /** Options of {@link Phial}: the configuration (see `PhialOptions`) plus a logger. */
 export interface PhialAppOptions extends PhialOptions {
@@ -52,9 +66,16 @@ export interface RouteDescription {
   endpoint: string;
   /** Security-relevant options that differ from the app's defaults, name → value or `off`. */
   options: Record<string, string>;
+  /**
+   * The request steps of the route in order, e.g. `['host', 'csrf-origin', 'body', 'session',
+   * 'csrf-token']`; a step that runs only for some of its methods carries them: `csrf-origin[POST]`.
+   * `host` is the request-line and Host check that runs before routing.
+   */
+  steps: string[];
 }
 
 const NAME_OK = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /**
  * A Phial application.
@@ -82,6 +103,8 @@ export class Phial extends Scaffold {
   private readonly sessionOptions: AppSessionOptions | undefined;
   private readonly csrfOptions: AppCsrfOptions | undefined;
   private sessions: SessionRuntime | undefined;
+  private readonly addedSteps: StepDeclaration[] = [];
+  private readonly extensionMap = new Map<string, PhialExtension>();
 
   /**
    * @throws {ConfigError} for an invalid setting, or in production for a missing/weak secret key or
@@ -129,6 +152,40 @@ export class Phial extends Scaffold {
     return this;
   }
 
+  /**
+   * Adds a request step: protective work that runs on every route it builds itself onto, between
+   * routing and the before-request hooks, at its `position` (see `STEP_POSITIONS`; e.g. rate
+   * limits run before the body is read, login checks after the session is open). No fast path
+   * skips a step: a route takes the fast path only when none of its steps applies to the request.
+   * @throws {SetupError} `PHIAL_E_BAD_STEP` for a bad or duplicate name or position;
+   *   `PHIAL_E_SETUP_FINISHED` after the app is frozen
+   */
+  addStep(step: StepDeclaration): this {
+    this.assertSetup('addStep');
+    if ((BUILTIN_STEP_NAMES as readonly string[]).includes(step?.name) || step?.name === 'host') {
+      throw new SetupError('PHIAL_E_BAD_STEP', `Step name ${JSON.stringify(step.name)} is a built-in step's`);
+    }
+    checkStepDeclaration(step, this.addedSteps);
+    this.addedSteps.push(Object.freeze({ ...step }));
+    return this;
+  }
+
+  /**
+   * Sets up an extension (calls its `initApp`) and lists it in {@link extensions}.
+   * @throws {SetupError} `PHIAL_E_DUPLICATE` when an extension of that name is registered;
+   *   `PHIAL_E_SETUP_FINISHED` after the app is frozen
+   */
+  register(extension: PhialExtension): this {
+    this.assertSetup('register');
+    if (this.extensionMap.has(extension.name)) throw new SetupError('PHIAL_E_DUPLICATE', `Extension ${JSON.stringify(extension.name)} is already registered`);
+    this.extensionMap.set(extension.name, extension);
+    extension.initApp(this);
+    return this;
+  }
+
+  /** The registered extensions by name (Flask's `app.extensions`). */
+  get extensions(): ReadonlyMap<string, PhialExtension> { return this.extensionMap; }
+
   /** Runs `hook` during graceful shutdown (close pools, flush queues). */
   onShutdown(hook: () => void | Promise<void>): this {
     this.shutdownHooks.push(hook);
@@ -156,9 +213,15 @@ export class Phial extends Scaffold {
     this.registerStatic();
     const sessions = new SessionRuntime(this.config, this.sessionOptions, this.csrfOptions);
     this.onShutdown(() => sessions.iface.close());
+    const builtin: StepDeclaration[] = [];
+    for (const step of builtinSteps({ sessions, warn: (event, msg) => this.logger.warn(event, msg) })) {
+      checkStepDeclaration(step, builtin, true);
+      builtin.push(step);
+    }
+    const steps = [...builtin, ...this.addedSteps];
     const map = compileRoutes({
       app: this, securityHeaders: this.config.securityHeaders, headers, names, appAfter, appTeardown, converters: this.converters,
-      bodyLimits: this.config.bodyLimits,
+      bodyLimits: this.config.bodyLimits, steps,
     });
     this.maxRouteBody = Math.max(this.config.bodyLimits.maxContentLength, ...map.rules().map((r) => (r.data as RouteEntry).inputs.limits.maxContentLength));
     const templateDir = resolve(this.config.rootPath, this.config.templateFolder);
@@ -241,8 +304,27 @@ export class Phial extends Scaffold {
       const limits = entry.inputs.limits as unknown as Record<string, number>;
       const appLimits = this.config.bodyLimits as unknown as Record<string, number>;
       for (const k of Object.keys(limits)) if (limits[k] !== appLimits[k]) options[`bodyLimits.${k}`] = String(limits[k]);
-      return { rule: r.rule, methods: [...r.methods].sort(), endpoint: r.endpoint, options };
+      return { rule: r.rule, methods: [...r.methods].sort(), endpoint: r.endpoint, options, steps: this.describeSteps(entry, r.methods) };
     });
+  }
+
+  private describeSteps(entry: RouteEntry, methods: readonly string[]): string[] {
+    const safe = methods.filter((m) => SAFE_METHODS.has(m));
+    const unsafe = methods.filter((m) => !SAFE_METHODS.has(m));
+    const lists: Array<[readonly string[], readonly { name: string; position: number }[]]> = [];
+    if (safe.length > 0) lists.push([safe, entry.safeSteps]);
+    if (unsafe.length > 0) lists.push([unsafe, entry.unsafeSteps]);
+    const all = new Map<string, { position: number; methods: string[] }>();
+    for (const [ms, steps] of lists) {
+      for (const s of steps) {
+        const seen = all.get(s.name) ?? { position: s.position, methods: [] };
+        seen.methods.push(...ms);
+        all.set(s.name, seen);
+      }
+    }
+    const names = [...all.entries()].sort((a, b) => a[1].position - b[1].position).map(([name, { methods: ms }]) =>
+      ms.length === methods.length ? name : `${name}[${[...ms].sort().join(',')}]`);
+    return this.dispatcher.checksHost ? ['host', ...names] : names;
   }
 
   /** @internal The security block for raw server replies (parser errors, timeouts). */

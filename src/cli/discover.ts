@@ -18,6 +18,8 @@ export interface RouteInfo {
   endpoint: string;
   /** Security opt-outs and other non-default options, name → short value. */
   options: Record<string, string>;
+  /** The route's request steps in order (`host`, `csrf-origin[POST]`, `body`, …). */
+  steps?: string[];
 }
 
 /** What the CLI can use on an app: `ServableApp` plus the optional parts of the `Phial` contract. */

@@ -6,27 +6,28 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import { HTTPException, InternalServerError, MethodNotAllowed, NotFound, BadRequest } from '../errors/http.ts';
+import { HTTPException, InternalServerError } from '../errors/http.ts';
 import { Request, type RequestHost } from '../http/request.ts';
 import { Response } from '../http/response.ts';
 import { isJsonData, makeResponse } from '../http/make-response.ts';
 import { writeHtmlFast, writeJsonFast } from '../http/fast-write.ts';
 import { errorResponse } from '../http/error-page.ts';
 import { headerNames, writeResponse, type WriteContext } from '../http/writer.ts';
-import { DEVELOPMENT_HOSTS, hasRepeatedHost, hostName, isTrustedHost } from '../http/hosts.ts';
+import { DEVELOPMENT_HOSTS, hostName } from '../http/hosts.ts';
 import { findClassHandler, findCodeHandler } from './error-handlers.ts';
 import { isLoopbackHost } from '../config/config.ts';
 import type { UrlMap } from '../routing/map.ts';
 import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders } from '../security/headers.ts';
-import { checkRedirectTarget } from '../security/redirect.ts';
 import type { PhialConfig } from '../config/config.ts';
 import type { TemplateEngine, TemplateEngineOptions } from '../templates/engine.ts';
 import { createTemplateEngine } from '../templates/lazy.ts';
 import type { TemplateResult } from '../http/template-result.ts';
 import { SetupError, type Scaffold } from '../app/scaffold.ts';
-import { RouteEntry } from './routes.ts';
-import { hasBody, prepareBody, validateInputs } from './route-inputs.ts';
-import type { SessionRuntime } from './sessions.ts';
+import type { RouteEntry } from './routes.ts';
+import { matchRequest, type Routed } from './matcher.ts';
+import { hasBody } from '../steps/inputs.ts';
+import { firstApplicable, runSteps, type CompiledStep } from '../steps/step.ts';
+import type { SessionRuntime } from '../steps/sessions.ts';
 import { isSafeMethod } from '../security/csrf.ts';
 import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, TeardownRequestHook, ViewReturn } from '../http/view.ts';
 
@@ -54,14 +55,7 @@ export interface DispatchState {
   readonly sessions: SessionRuntime;
 }
 
-/** The 308 to a URL's canonical spelling (strict slashes, merged slashes, dot segments, escapes). */
-class CanonicalRedirect extends Response {
-  constructor(location: string) {
-    super(null, { status: 308, headers: { location } });
-  }
-}
-
-const NO_HOOKS: BeforeRequestHook[] = [];
+const NO_STEPS: readonly CompiledStep[] = [];
 
 /** @internal The request path of one frozen app. */
 export class Dispatcher {
@@ -79,6 +73,8 @@ export class Dispatcher {
   private readonly app: Scaffold;
   private readonly sessions: SessionRuntime;
   private readonly trustedHosts: readonly string[];
+  /** The full security block (CSP included) for the last-resort 500. */
+  private readonly lastResortHead: readonly string[];
 
   constructor(state: DispatchState) {
     this.app = state.app;
@@ -95,22 +91,33 @@ export class Dispatcher {
     this.sessions = state.sessions;
     this.trustedHosts = state.config.trustedHosts.length > 0 || state.config.env === 'production'
       ? state.config.trustedHosts : DEVELOPMENT_HOSTS;
+    const csp = state.headers.staticCsp;
+    this.lastResortHead = [...state.headers.common, ...(csp === null ? [] : [state.headers.cspHeaderName, csp]),
+      'content-type', 'text/plain; charset=utf-8', 'connection', 'close'];
   }
+
+  /** True when every request's Host is checked against a list before routing. */
+  get checksHost(): boolean { return this.trustedHosts.length > 0; }
 
   /** The node:http request listener (bound). Never throws: every failure becomes a response. */
   readonly handle = (raw: IncomingMessage, res: ServerResponse): void => {
     try {
       const pending = this.dispatch(raw, res);
-      if (pending !== undefined) pending.catch((err: unknown) => this.fatal(err, res));
+      if (pending !== undefined) pending.catch((err: unknown) => this.lastResort(err, res));
     } catch (err) {
-      this.fatal(err, res);
+      this.lastResort(err, res);
     }
   };
 
-  private fatal(err: unknown, res: ServerResponse): void {
+  /**
+   * Only a defect of Phial itself reaches this (every client input and every app error is
+   * answered by the error handlers): it is logged as fatal and answered with a bare 500 that
+   * still carries the whole security header block.
+   */
+  private lastResort(err: unknown, res: ServerResponse): void {
     this.logger.fatal({ err }, 'unexpected failure while writing a response');
     if (!res.headersSent) {
-      res.writeHead(500, [...this.headers.common, 'content-type', 'text/plain; charset=utf-8', 'connection', 'close']);
+      res.writeHead(500, this.lastResortHead as string[]);
       res.end('Internal Server Error');
     } else {
       res.destroy();
@@ -118,25 +125,25 @@ export class Dispatcher {
   }
 
   /**
-   * The request path: route → before hooks → view → response → after hooks → write → teardown.
-   * Errors anywhere before the write go through the error handlers; the written response always
-   * carries the security headers.
+   * The request path: match → steps → before hooks → view → response → after hooks → session
+   * → write → teardown (Flask's `full_dispatch_request`, with the steps as an explicit
+   * `preprocess_request`). Errors anywhere before the write go through the error handlers; the
+   * written response always carries the security headers.
    *
-   * A route with no hooks in its chain takes a synchronous path when its view is synchronous and
-   * returns a string or JSON data: the response head is a precomputed array (security headers,
-   * content type, CSP) completed with the length, so the defaults cost almost nothing. Any other
-   * case takes the general path below, with the same headers.
+   * The fast path is for a route with no hooks when none of its steps applies to this request
+   * (no body, no server-side session cookie, a safe method or an exempt route, no schema): a
+   * synchronous view that returns a string or JSON data is then written from a precomputed head
+   * (security headers, content type, CSP) completed with the length. That one clause decides it;
+   * every step that applies sends the request down the general path.
    */
   private dispatch(raw: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
     const req = new Request(raw, this.requestHost);
-    const routed = this.matchRequest(req);
-    // The fast path is for hook-free routes on safe requests without a body or a server-side
-    // session to read first; everything else (bodies, CSRF checks, store reads) takes the general path.
-    if (!(routed instanceof RouteEntry) || !routed.fast || hasBody(raw.headers) || !isSafeMethod(req.method) ||
-      this.sessions.needsPreload(raw.headers.cookie)) {
-      return this.dispatchFull(req, res, routed);
-    }
-    const entry = routed;
+    const routed = matchRequest(req, this.map, this.trustedHosts);
+    if (routed.kind !== 'route') return this.fullDispatch(req, res, routed, NO_STEPS, -1);
+    const entry = routed.entry;
+    const steps = isSafeMethod(req.method) ? entry.safeSteps : entry.unsafeSteps;
+    const first = firstApplicable(steps, req);
+    if (first !== -1 || !entry.hookFree) return this.fullDispatch(req, res, routed, steps, first);
     let rv: unknown;
     try {
       rv = entry.view(req as Request<never, never>);
@@ -196,95 +203,69 @@ export class Dispatcher {
     }
   }
 
-  private async dispatchFull(req: Request, res: ServerResponse, routed: RouteEntry | Response | HTTPException): Promise<void> {
-    const entry = routed instanceof RouteEntry ? routed : undefined;
-    let response: Response;
+  /** The general path. Teardown hooks run whatever happened before them. */
+  private async fullDispatch(req: Request, res: ServerResponse, routed: Routed, steps: readonly CompiledStep[], first: number): Promise<void> {
+    const entry = routed.kind === 'route' ? routed.entry : undefined;
     let error: unknown;
+    const onError = (err: unknown): void => { error = err; };
     try {
-      // A canonicalising redirect is answered before any hook: hooks (guards) only ever see the
-      // canonical path, and meet the request again once the client follows the 308. Routing
-      // errors (404/405) do pass app hooks first, as in Flask.
-      const before = entry ? entry.before : routed instanceof CanonicalRedirect ? NO_HOOKS : this.appBefore;
-      // The body is read whole (under the route's limits) before any hook or view, so neither can
-      // act on a request whose body will turn out too large or malformed (case C22).
-      if (entry) {
-        if (hasBody(req.raw.headers)) await prepareBody(req, entry.inputs);
-        await this.sessions.preload(req);
-        await this.sessions.protect(req, entry.csrfExempt, (event) => this.logger.warn(event, 'CSRF check refused a request'));
+      let response: Response;
+      try {
+        response = await this.preprocessAndDispatch(req, routed, steps, first);
+      } catch (err) {
+        onError(err);
+        response = await this.handleError(err, req, entry);
       }
-      let rv: ViewReturn | void = undefined;
-      for (let i = 0; i < before.length && rv === undefined; i++) rv = await before[i]!(req);
-      if (rv === undefined) {
-        if (routed instanceof Response) response = routed;
-        else if (routed instanceof HTTPException) throw routed;
-        else {
-          await validateInputs(req, entry!.inputs);
-          response = await this.toResponse(await entry!.view(req as Request<never, never>), req);
-        }
-      } else {
-        response = await this.toResponse(rv, req);
-      }
-    } catch (err) {
-      error = err;
-      response = await this.handleError(err, req, entry);
+      response = await this.processResponse(req, response, entry, onError);
+      response = await this.saveSession(req, response, entry);
+      // An unread body stays on the socket: the connection cannot carry another request.
+      if (hasBody(req.raw.headers) && !req.raw.complete) response.headers.set('connection', 'close');
+      await this.write(req, res, response, entry);
+    } finally {
+      try { await req.releaseBody(); } catch (err) { this.logger.error({ err, reqId: req.id }, 'request body clean-up failed'); }
+      await this.teardown(req, entry, error);
     }
+  }
+
+  /**
+   * The route's steps (its protections, in order), then the before-request hooks, then the view.
+   * A before hook that returns a value answers the request (Flask's `preprocess_request`).
+   */
+  private async preprocessAndDispatch(req: Request, routed: Routed, steps: readonly CompiledStep[], first: number): Promise<Response> {
+    if (routed.kind === 'redirect') return routed.response;
+    if (first !== -1) await runSteps(steps, first, req);
+    const before = routed.kind === 'route' ? routed.entry.before : this.appBefore;
+    for (let i = 0; i < before.length; i++) {
+      const rv = await before[i]!(req);
+      if (rv !== undefined) return this.toResponse(rv, req);
+    }
+    switch (routed.kind) {
+      case 'route': return this.toResponse(await routed.entry.view(req as Request<never, never>), req);
+      case 'options': return routed.response;
+      default: throw routed.error;
+    }
+  }
+
+  /** The after-request hooks, innermost scope first; one that throws is answered by the error handlers. */
+  private async processResponse(req: Request, response: Response, entry: RouteEntry | undefined, onError: (err: unknown) => void): Promise<Response> {
     const after = entry ? entry.after : this.appAfter;
     for (const hook of after) {
       try {
         const r = await hook(response, req);
         if (r instanceof Response) response = r;
       } catch (err) {
-        error = err;
+        onError(err);
         response = await this.handleError(err, req, entry);
       }
     }
-    response = await this.saveSession(req, response, entry);
-    if (hasBody(req.raw.headers) && !req.raw.complete) response.headers.set('connection', 'close');
-    try {
-      await this.write(req, res, response, entry);
-    } finally {
-      await req.releaseBody();
-    }
+    return response;
+  }
+
+  /** The teardown hooks: each runs even when an earlier one failed; failures are logged. */
+  private async teardown(req: Request, entry: RouteEntry | undefined, error: unknown): Promise<void> {
     const teardown = entry ? entry.teardown : this.appTeardown;
     for (const hook of teardown) {
       try { await hook(req, error); } catch (err) { this.logger.error({ err, reqId: req.id }, 'teardown hook failed'); }
-    }
-  }
-
-  /** Host check, body-size pre-check and URL matching: a route, or the response/error instead. */
-  private matchRequest(req: Request): RouteEntry | Response | HTTPException {
-    // llhttp also parses `HTTP/2.0` and version-less (0.9) request lines; only 1.x is served.
-    if (req.raw.httpVersionMajor !== 1) return new HTTPException(505, 'Only HTTP/1.0 and HTTP/1.1 are served here.');
-    // RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host header is a 400.
-    const host = req.raw.headers.host;
-    if ((host === undefined && req.raw.httpVersion === '1.1') || hasRepeatedHost(req.raw.rawHeaders)) {
-      return new BadRequest('The request must carry exactly one Host header.');
-    }
-    if (this.trustedHosts.length > 0 && !isTrustedHost(req.host, this.trustedHosts)) {
-      return new BadRequest('The request host is not trusted.');
-    }
-    const m = this.map.match(req.path, req.method);
-    switch (m.kind) {
-      case 'match': {
-        const entry = m.data as RouteEntry;
-        req.params = m.params;
-        req.endpoint = entry.endpoint;
-        req.rule = entry.rule;
-        req.blueprint = entry.blueprint;
-        return entry;
-      }
-      case 'redirect': {
-        const location = checkRedirectTarget(m.location + (req.queryString ? '?' + req.queryString : ''));
-        return new CanonicalRedirect(location);
-      }
-      case 'options':
-        return new Response(null, { status: 200, headers: { allow: m.allowed.join(', ') } });
-      case 'method_not_allowed':
-        return new MethodNotAllowed(m.allowed);
-      case 'invalid':
-        return new BadRequest('The request path is not valid.');
-      default:
-        return new NotFound();
     }
   }
 
@@ -345,13 +326,6 @@ export class Dispatcher {
   private write(req: Request, res: ServerResponse, response: Response, entry: RouteEntry | undefined): Promise<void> | undefined {
     // A response that sets a cookie is never for a shared cache unless the view says so (case C26).
     if (response.headers.has('set-cookie') && !response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
-    let compiled = entry ? entry.headers : this.headers;
-    let names = entry ? entry.names : this.names;
-    if (response.securityHeaders) {
-      compiled = compileSecurityHeaders(mergeSecurityHeaderOptions(
-        mergeSecurityHeaderOptions(this.config.securityHeaders, entry?.options.securityHeaders), response.securityHeaders));
-      names = headerNames(compiled);
-    }
     const ctx: WriteContext = {
       method: req.method, isSecure: req.isSecure, drawnNonce: req.drawnNonce, nonce: () => req.cspNonce,
       // Cookies lose their default `Secure` only in development over plain HTTP to a loopback host,
@@ -359,6 +333,14 @@ export class Dispatcher {
       insecureCookies: this.config.env !== 'production' && !req.isSecure && isLoopbackHost(hostName(req.header('host')) ?? ''),
     };
     try {
+      let compiled = entry ? entry.headers : this.headers;
+      let names = entry ? entry.names : this.names;
+      if (response.securityHeaders) {
+        // Per-response changes are checked here, so a bad one is a 500 like any view error.
+        compiled = compileSecurityHeaders(mergeSecurityHeaderOptions(
+          mergeSecurityHeaderOptions(this.config.securityHeaders, entry?.options.securityHeaders), response.securityHeaders));
+        names = headerNames(compiled);
+      }
       return writeResponse(ctx, res, response, compiled, names);
     } catch (err) {
       this.logger.error({ err, reqId: req.id }, 'response could not be written');

@@ -11,17 +11,22 @@ import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecuri
 import { headerNames } from '../http/writer.ts';
 import { compileHeads, type ResponseHeads } from '../http/fast-write.ts';
 import type { Scaffold } from '../app/scaffold.ts';
-import { compileRouteInputs, type RouteInputs } from './route-inputs.ts';
+import { compileRouteInputs, type RouteInputs } from '../steps/inputs.ts';
 import type { BodyLimits } from '../http/body/index.ts';
+import { compileSteps, type CompiledStep, type StepDeclaration } from '../steps/step.ts';
 import type { AfterRequestHook, BeforeRequestHook, RouteOptions, TeardownRequestHook, View } from '../http/view.ts';
 
 const NAME_OK = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** @internal A compiled route: its view with every hook, handler and header it will meet. */
+/** @internal A compiled route: its view with every step, hook, handler and header it will meet. */
 export class RouteEntry {
-  /** No hook anywhere in its chain and no input schema: eligible for the synchronous fast path. */
-  readonly fast: boolean;
+  /** No hook anywhere in its chain (its steps decide the rest, per request). */
+  readonly hookFree: boolean;
   readonly heads: ResponseHeads;
+  /** The steps of safe-method requests (GET, HEAD, OPTIONS, TRACE), in order. */
+  safeSteps: readonly CompiledStep[] = [];
+  /** The steps of every other method, in order. */
+  unsafeSteps: readonly CompiledStep[] = [];
   constructor(
     readonly view: View<never>,
     readonly endpoint: string,
@@ -38,7 +43,7 @@ export class RouteEntry {
     /** Exempt from CSRF checks: the route or a blueprint of its chain says `csrf: false`. */
     readonly csrfExempt: boolean,
   ) {
-    this.fast = before.length === 0 && after.length === 0 && teardown.length === 0 && inputs.schemas === undefined;
+    this.hookFree = before.length === 0 && after.length === 0 && teardown.length === 0;
     this.heads = compileHeads(headers);
   }
 }
@@ -55,6 +60,8 @@ export interface RouteCompileContext {
   readonly converters: ReadonlyMap<string, ConverterFactory>;
   /** The app's body limits, which routes override field by field. */
   readonly bodyLimits: BodyLimits;
+  /** Every step declaration of the app, built-in and added. */
+  readonly steps: readonly StepDeclaration[];
 }
 
 /**
@@ -67,6 +74,18 @@ export function compileRoutes(ctx: RouteCompileContext): UrlMap<RouteEntry> {
   const map = new UrlMap<RouteEntry>({ converters });
   compileScope(ctx, map, ctx.app, '', '', []);
   return map;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+function attachSteps(ctx: RouteCompileContext, entry: RouteEntry, methods: readonly string[], chain: readonly Scaffold[]): void {
+  const base = {
+    rule: entry.rule, endpoint: entry.endpoint, methods, options: entry.options,
+    blueprints: chain.map((s) => s.name), csrfExempt: entry.csrfExempt, inputs: entry.inputs,
+  };
+  entry.safeSteps = compileSteps(ctx.steps, { ...base, safe: true });
+  // A rule with only safe methods still meets unsafe requests (they get 405): those run no steps.
+  entry.unsafeSteps = methods.some((m) => !SAFE_METHODS.has(m)) ? compileSteps(ctx.steps, { ...base, safe: false }) : entry.safeSteps;
 }
 
 function compileScope(ctx: RouteCompileContext, map: UrlMap<RouteEntry>, scope: Scaffold, prefix: string, endpointPrefix: string, chain: Scaffold[]): void {
@@ -90,9 +109,11 @@ function compileScope(ctx: RouteCompileContext, map: UrlMap<RouteEntry>, scope: 
       compileRouteInputs(rec.options, ctx.bodyLimits, rule),
       rec.options.csrf === false || chain.some((s) => (s as { csrfExempt?: boolean }).csrfExempt === true),
     );
+    const methods = (rec.options.methods ?? ['GET']).map((m) => m.toUpperCase());
+    attachSteps(ctx, entry, methods, chain);
     map.add(rule, {
       endpoint,
-      methods: (rec.options.methods ?? ['GET']).map((m) => m.toUpperCase()),
+      methods,
       ...(rec.options.strictSlashes !== undefined ? { strictSlashes: rec.options.strictSlashes } : {}),
       data: entry,
     });

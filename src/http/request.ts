@@ -17,7 +17,7 @@ import { isJson, isMultipart, isUrlEncoded, parseMediaType, type MediaType } fro
 import { readRequestBody, resolveBodyLimits, type BodyLimits, type FileMap, type FormObject, type ParsedBody } from './body/index.ts';
 import { parseCookieHeader } from './cookies.ts';
 import type { Session } from '../sessions/session.ts';
-import type { SessionValues } from '../dispatch/sessions.ts';
+import type { SessionValues } from '../steps/sessions.ts';
 import { NO_TRUSTED_PROXIES, resolveForwarded, type ForwardedInfo, type TrustedProxies } from './proxy.ts';
 import { cspNonce } from '../security/nonce.ts';
 

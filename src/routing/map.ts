@@ -208,6 +208,9 @@ export class UrlMap<D = unknown> {
     return info;
   }
 
+  /** Set while a canonical path is matched for its redirect. */
+  #canonicalising = false;
+
   /**
    * Matches a request.
    *
@@ -228,7 +231,7 @@ export class UrlMap<D = unknown> {
     w.reset(method, false);
     const status = splitPath(path, w);
     if (status === SPLIT_INVALID) return INVALID;
-    if (status === SPLIT_REDIRECT) return { kind: 'redirect', location: canonicalLocation(path) };
+    if (status === SPLIT_REDIRECT) return this.#redirectIfRouted(canonicalLocation(path), method);
     w.trailingSlash = status === SPLIT_TRAILING;
     w.busy = true;
     let found: Entry<D> | typeof SLASH_REDIRECT | null;
@@ -266,6 +269,24 @@ export class UrlMap<D = unknown> {
       }
     }
     return NOT_FOUND;
+  }
+
+  /**
+   * The redirect to a non-canonical path's canonical form, only when a rule answers there (with
+   * any method): Werkzeug redirects only to a URL that matches. The canonical path's own slash
+   * redirect is followed at once, so the client makes one hop.
+   */
+  #redirectIfRouted(canonical: string, method: string): RouteMatch<D> {
+    // A canonical path is never split as non-canonical again; the flag makes that a 404, not a loop.
+    if (this.#canonicalising) return NOT_FOUND;
+    let there: RouteMatch<D>;
+    this.#canonicalising = true;
+    try { there = this.match(canonical, method); } finally { this.#canonicalising = false; }
+    switch (there.kind) {
+      case 'match': case 'method_not_allowed': case 'options': return { kind: 'redirect', location: canonical };
+      case 'redirect': return there;
+      default: return NOT_FOUND;
+    }
   }
 
   /**

@@ -132,6 +132,20 @@ const AMBIENT_AUTH = /^(?:basic|digest|negotiate|ntlm)(?:\s|$)/i;
  * if (!decision.ok) { log.warn({ event: 'csrf', reason: decision.reason }); throw new Forbidden(decision.message); }
  */
 export async function csrfProtect(request: CsrfRequest, policy: CsrfPolicy): Promise<CsrfDecision> {
+  const first = csrfHeaderDecision(request, policy);
+  return first.ok === 'token-required' ? csrfTokenDecision(request, policy) : first;
+}
+
+/** The header decision's third outcome: no header decided, a synchronizer token must. */
+export interface CsrfTokenRequired { readonly ok: 'token-required' }
+
+/**
+ * The part of {@link csrfProtect} that reads headers only (steps 1–3 without the token): it runs
+ * before the request body is read, so a cross-site request is refused before its body is parsed
+ * or its files are written. `token-required` means {@link csrfTokenDecision} must decide.
+ * @throws {TypeError} for a bad policy (no secret keys)
+ */
+export function csrfHeaderDecision(request: CsrfRequest, policy: CsrfPolicy): CsrfDecision | CsrfTokenRequired {
   if (!Array.isArray(policy.secretKeys) || policy.secretKeys.length === 0) {
     throw new TypeError('csrfProtect: `secretKeys` must list at least the current secret key');
   }
@@ -151,10 +165,21 @@ export async function csrfProtect(request: CsrfRequest, policy: CsrfPolicy): Pro
     if (cross.ok) return cross;
     if (!(request.hasCredentials ?? hasAmbientCredentials(headers))) return { ok: true, via: 'no-credentials' };
   }
+  return TOKEN_REQUIRED;
+}
 
+const TOKEN_REQUIRED: CsrfTokenRequired = Object.freeze({ ok: 'token-required' });
+
+/**
+ * The synchronizer-token part of {@link csrfProtect}, for a request whose headers decided
+ * nothing ({@link csrfHeaderDecision} said `token-required`): a valid token from the
+ * `X-CSRF-Token` header or else the `csrf_token` form field, checked against the session's secret.
+ * @throws whatever the lazy `formToken` / `sessionSecret` functions throw
+ */
+export async function csrfTokenDecision(request: CsrfRequest, policy: CsrfPolicy): Promise<CsrfDecision> {
   const secret = await resolve(request.sessionSecret);
   if (typeof secret !== 'string' || secret === '') return refuse('session-missing');
-  const headerToken = single(headers[CSRF_HEADER_NAME]);
+  const headerToken = single(request.headers[CSRF_HEADER_NAME]);
   const token = headerToken !== undefined && headerToken !== '' ? headerToken : await resolve(request.formToken);
   const verdict = verifyCsrfToken(token, secret, policy.secretKeys, {
     ...(policy.maxAgeSeconds !== undefined ? { maxAgeSeconds: policy.maxAgeSeconds } : {}),

@@ -204,9 +204,9 @@ describe('bin/phial.js end to end', () => {
   test('phial routes lists the Phial fixture app', async () => {
     const table = spawnNode([BIN, 'routes', '--app', APP]);
     assert.equal((await within(table.exited, 20_000, 'exit')).code, 0, table.stderr.join('\n'));
-    assert.equal(table.stdout[0]?.replace(/ +/g, ' '), 'Rule Methods Endpoint Options');
+    assert.equal(table.stdout[0]?.replace(/ +/g, ' '), 'Rule Methods Endpoint Steps Options');
     const users = table.stdout.find((l) => l.startsWith('/users/<int:id>'));
-    assert.match(users ?? '', /^\/users\/<int:id> +GET +\S+/);
+    assert.match(users ?? '', /^\/users\/<int:id> +GET +\S+ +host body\b/);
     assert.doesNotMatch(table.stdout.join('\n'), /HEAD|OPTIONS/);
 
     const json = spawnNode([BIN, 'routes', '--app', APP, '--json', '--all-methods']);

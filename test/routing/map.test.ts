@@ -74,8 +74,9 @@ describe('UrlMap.match: converters and params', () => {
     ]) {
       assert.equal(m(items, path), 'not_found', path.slice(0, 40));
     }
-    // An escape that need not be one redirects to the one spelling, which then does not match.
-    assert.deepEqual(m(items, '/items/%2B5'), { redirect: '/items/+5' });
+    // An escape that need not be one redirects to the one spelling, but only when a rule matches
+    // there (Werkzeug's rule): `+5` matches nothing, so its escaped spelling is a 404 too.
+    assert.equal(m(items, '/items/%2B5'), 'not_found');
     assert.deepEqual(m(items, '/items/%34%32'), { redirect: '/items/42' });
     assert.deepEqual(m(items, '/items/42'), { rule: '/items/<int:id>', params: { id: 42 } });
     assert.deepEqual(m(items, '/price/1.5'), { rule: '/price/<float:p>', params: { p: 1.5 } });
@@ -304,4 +305,14 @@ describe('UrlMap: user-supplied strings never reach inherited properties', () =>
     assert.equal(m(map, '/constructor'), 'not_found');
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
+});
+
+test('a non-canonical path redirects only to a canonical path that a rule answers', () => {
+  const map = mapOf(['/a/b', '/dir/']);
+  assert.deepEqual(m(map, '//a//b'), { redirect: '/a/b' });
+  assert.deepEqual(m(map, '/a/./b'), { redirect: '/a/b' });
+  assert.deepEqual(m(map, '/x/../a/b'), { redirect: '/a/b' });
+  // The canonical path's own slash redirect is taken at once: one hop.
+  assert.deepEqual(m(map, '//dir'), { redirect: '/dir/' });
+  for (const path of ['//nothing', '/a/./c', '/x/../../zzz', '//a//b//c']) assert.equal(m(map, path), 'not_found', path);
 });

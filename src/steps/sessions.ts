@@ -11,7 +11,7 @@ import { Forbidden } from '../errors/http.ts';
 import type { Request } from '../http/request.ts';
 import type { Response } from '../http/response.ts';
 import { isUrlEncoded, isMultipart } from '../http/content-type.ts';
-import { csrfProtect, isSafeMethod, trustedOrigins, generateCsrfToken, type TrustedOrigins } from '../security/csrf.ts';
+import { csrfHeaderDecision, csrfTokenDecision, trustedOrigins, generateCsrfToken, type CsrfPolicy, type CsrfRequest } from '../security/csrf.ts';
 import { createSessionInterface, sessionCookieName, SESSION_COOKIE_ATTRIBUTES, type SessionInterface } from '../sessions/interface.ts';
 import type { CommonSessionOptions } from '../sessions/options.ts';
 import { CSRF_SECRET_KEY, type Session } from '../sessions/session.ts';
@@ -62,8 +62,7 @@ export interface SessionValues {
 export class SessionRuntime {
   readonly iface: SessionInterface;
   readonly cookieBase: string;
-  private readonly origins: TrustedOrigins;
-  private readonly secretKeys: readonly string[];
+  private readonly csrfPolicy: CsrfPolicy;
 
   constructor(readonly config: PhialConfig, session: AppSessionOptions = {}, readonly csrf: AppCsrfOptions = {}) {
     const { cookieName, ...rest } = session;
@@ -77,8 +76,11 @@ export class SessionRuntime {
         ...rest, type: rest.type ?? 'encrypted', secretKey: config.secretKey, secretKeyFallbacks: config.secretKeyFallbacks,
       });
     }
-    this.origins = trustedOrigins(csrf.trustedOrigins ?? (config.origin ? [config.origin] : []));
-    this.secretKeys = [config.secretKey, ...config.secretKeyFallbacks];
+    this.csrfPolicy = {
+      secretKeys: [config.secretKey, ...config.secretKeyFallbacks],
+      trustedOrigins: trustedOrigins(csrf.trustedOrigins ?? (config.origin ? [config.origin] : [])),
+      requireToken: csrf.requireToken, maxAgeSeconds: csrf.maxAgeSeconds,
+    };
   }
 
   /** The session cookie's name for this request (`__Host-` prefixed over HTTPS). */
@@ -136,13 +138,35 @@ export class SessionRuntime {
   }
 
   /**
-   * The CSRF check of an unsafe request (Fetch Metadata / Origin first, then the synchronizer
-   * token bound to the session), skipped for exempt routes.
+   * The header half of the CSRF check of an unsafe request (Fetch Metadata / `Origin`), which
+   * runs before the body is read.
+   * @returns true when a synchronizer token must still decide ({@link checkCsrfToken})
    * @throws {Forbidden} 403 with a short message; the reason goes to the security log
    */
-  async protect(req: Request<unknown, unknown>, exempt: boolean, log: (event: object) => void): Promise<void> {
-    if (exempt || isSafeMethod(req.method)) return;
-    const decision = await csrfProtect({
+  checkCsrfHeaders(req: Request<unknown, unknown>, log: (event: object) => void): boolean {
+    const decision = csrfHeaderDecision(this.csrfRequest(req), this.csrfPolicy);
+    if (decision.ok === 'token-required') return true;
+    if (!decision.ok) this.refuse(req, decision.reason, decision.message, log);
+    return false;
+  }
+
+  /**
+   * The token half of the CSRF check: a valid synchronizer token from `X-CSRF-Token` or the
+   * `csrf_token` form field (the body is already read), bound to the session's secret.
+   * @throws {Forbidden} 403 with a short message; the reason goes to the security log
+   */
+  async checkCsrfToken(req: Request<unknown, unknown>, log: (event: object) => void): Promise<void> {
+    const decision = await csrfTokenDecision(this.csrfRequest(req), this.csrfPolicy);
+    if (!decision.ok) this.refuse(req, decision.reason, decision.message, log);
+  }
+
+  private refuse(req: Request<unknown, unknown>, reason: string, message: string, log: (event: object) => void): never {
+    log({ event: 'csrf_refused', reason, method: req.method, path: req.path, reqId: req.id, ip: req.remoteAddr });
+    throw new Forbidden(message);
+  }
+
+  private csrfRequest(req: Request<unknown, unknown>): CsrfRequest {
+    return {
       method: req.method, headers: req.headers, isSecure: req.isSecure, host: req.host,
       formToken: async () => {
         const mt = req.mediaType;
@@ -155,14 +179,7 @@ export class SessionRuntime {
         const secret = req.session.get(CSRF_SECRET_KEY as never) as unknown;
         return typeof secret === 'string' ? secret : undefined;
       },
-    }, {
-      secretKeys: this.secretKeys, trustedOrigins: this.origins, requireToken: this.csrf.requireToken,
-      maxAgeSeconds: this.csrf.maxAgeSeconds,
-    });
-    if (!decision.ok) {
-      log({ event: 'csrf_refused', reason: decision.reason, method: req.method, path: req.path, reqId: req.id, ip: req.remoteAddr });
-      throw new Forbidden(decision.message);
-    }
+    };
   }
 
   /** A fresh masked CSRF token for this request's session (creating the session's secret if needed). */
