@@ -13,7 +13,8 @@ import { isJsonData, makeResponse } from './http/make-response.ts';
 import { writeHtmlFast, writeJsonFast } from './http/fast-write.ts';
 import { errorResponse } from './http/error-page.ts';
 import { headerNames, writeResponse, type WriteContext } from './http/writer.ts';
-import { DEVELOPMENT_HOSTS, hasRepeatedHost, hostName, isTrustedHost } from './http/hosts.ts';
+import { DEVELOPMENT_HOSTS, hostName, isTrustedHost } from './http/hosts.ts';
+import { repeatedSingletonHeader } from './http/singleton-headers.ts';
 import { findClassHandler, findCodeHandler } from './error-handlers.ts';
 import { isLoopbackHost } from './config.ts';
 import type { UrlMap } from './routing/map.ts';
@@ -257,9 +258,12 @@ export class Dispatcher {
     if (req.raw.httpVersionMajor !== 1) return new HTTPException(505, 'Only HTTP/1.0 and HTTP/1.1 are served here.');
     // RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host header is a 400.
     const host = req.raw.headers.host;
-    if ((host === undefined && req.raw.httpVersion === '1.1') || hasRepeatedHost(req.raw.rawHeaders)) {
+    const repeated = repeatedSingletonHeader(req.raw.rawHeaders);
+    if ((host === undefined && req.raw.httpVersion === '1.1') || repeated === 'Host') {
       return new BadRequest('The request must carry exactly one Host header.');
     }
+    // Node keeps the first copy of these; something in front of the app may keep the last.
+    if (repeated !== undefined) return new BadRequest(`The request must carry at most one ${repeated} header.`);
     if (this.trustedHosts.length > 0 && !isTrustedHost(req.host, this.trustedHosts)) {
       return new BadRequest('The request host is not trusted.');
     }
