@@ -275,6 +275,7 @@ export class Dispatcher {
         req.endpoint = entry.endpoint;
         req.rule = entry.rule;
         req.blueprint = entry.blueprint;
+        req.useLimits(entry.inputs.limits);
         return entry;
       }
       case 'redirect': {
