@@ -24,6 +24,8 @@ import { startServer } from './listen.ts';
 import { compileRoutes, type RouteEntry } from './routes.ts';
 import { Dispatcher } from './dispatch.ts';
 import { SessionRuntime, type AppCsrfOptions, type AppSessionOptions } from './app-sessions.ts';
+import { removeStaleUploads } from './server/stale-uploads.ts';
+import { uploadDirPrefix } from './http/body/upload-dirs.ts';
 
 /** Options of {@link Phial}: the configuration (see `PhialOptions`) plus a logger. */
 export interface PhialAppOptions extends PhialOptions {
@@ -102,6 +104,7 @@ export class Phial extends Scaffold {
       get maxContentLength() { return config.maxContentLength; },
       get bodyLimits() { return config.bodyLimits; },
       get trustedProxies() { return config.trustedProxies; },
+      uploadPrefix: uploadDirPrefix(config.name),
       urlFor: (endpoint, values, opts) => this.urlFor(endpoint, values, opts),
     };
   }
@@ -149,6 +152,7 @@ export class Phial extends Scaffold {
    */
   freeze(): void {
     if (this.frozen) return;
+    removeStaleUploads(this.config.name, this.logger);
     const headers = compileSecurityHeaders(this.config.securityHeaders);
     const names = headerNames(headers);
     const appAfter = [...this.afterRequestHooks].reverse();

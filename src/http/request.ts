@@ -30,6 +30,8 @@ export interface RequestHost {
   readonly bodyLimits?: BodyLimits;
   /** The session of `req` on first access (the app's session back-end); absent in bare requests built by tests. */
   openSession?(req: Request<unknown, unknown>): Session;
+  /** Name prefix of upload directories (`uploadDirPrefix(appName)`); without it, `phial-upload-`. */
+  readonly uploadPrefix?: string;
   /** Proxies whose forwarding headers are believed; without it, none. */
   readonly trustedProxies?: TrustedProxies;
   urlFor(endpoint: string, values?: Record<string, unknown>, options?: { external?: boolean; blueprint?: string }): string;
@@ -245,7 +247,7 @@ export class Request<P = Record<string, unknown>, V = unknown> {
    * @throws as `readRequestBody`: 415, 413 or 400
    */
   loadBody(limits: BodyLimits = this.bodyLimits): Promise<ParsedBody> {
-    return (this._parsed ??= readRequestBody(this.raw, limits));
+    return (this._parsed ??= readRequestBody(this.raw, limits, this.owner.uploadPrefix === undefined ? {} : { uploadPrefix: this.owner.uploadPrefix }));
   }
 
   /**
