@@ -56,6 +56,7 @@ describe('stalled requests through an app', () => {
       assert.equal(added[0]!.status, 408);
       assert.equal(viewRuns, 0);
       assert.equal(teardowns, t0 + 1, 'the request finished (teardown ran): nothing hangs');
+      assert.deepEqual(lines.filter((l) => l.level >= WARN && !/stalled/.test(l.msg)), [], 'nothing else is logged at warn or above');
     });
   }
 
