@@ -26,6 +26,8 @@ import { Dispatcher } from '../dispatch/dispatcher.ts';
 import { SessionRuntime, type AppCsrfOptions, type AppSessionOptions } from '../steps/sessions.ts';
 import { BUILTIN_STEP_NAMES, builtinSteps } from '../steps/builtin.ts';
 import { checkStepDeclaration, type StepDeclaration } from '../steps/step.ts';
+import { removeStaleUploads } from '../server/stale-uploads.ts';
+import { uploadDirPrefix } from '../http/body/upload-dirs.ts';
 
 /**
  * An extension (Flask's pattern): an object that sets itself up on an app in `initApp`, e.g.
@@ -125,6 +127,7 @@ export class Phial extends Scaffold {
       get maxContentLength() { return config.maxContentLength; },
       get bodyLimits() { return config.bodyLimits; },
       get trustedProxies() { return config.trustedProxies; },
+      uploadPrefix: uploadDirPrefix(config.name),
       urlFor: (endpoint, values, opts) => this.urlFor(endpoint, values, opts),
     };
   }
@@ -206,6 +209,7 @@ export class Phial extends Scaffold {
    */
   freeze(): void {
     if (this.frozen) return;
+    removeStaleUploads(this.config.name, this.logger);
     const headers = compileSecurityHeaders(this.config.securityHeaders);
     const names = headerNames(headers);
     const appAfter = [...this.afterRequestHooks].reverse();

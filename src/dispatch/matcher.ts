@@ -8,7 +8,8 @@
 import { BadRequest, HTTPException, InternalServerError, MethodNotAllowed, NotFound } from '../errors/http.ts';
 import type { Request } from '../http/request.ts';
 import { Response } from '../http/response.ts';
-import { hasRepeatedHost, isTrustedHost } from '../http/hosts.ts';
+import { isTrustedHost } from '../http/hosts.ts';
+import { repeatedSingletonHeader } from '../http/singleton-headers.ts';
 import type { UrlMap } from '../routing/map.ts';
 import { checkRedirectTarget } from '../security/redirect.ts';
 import type { RouteEntry } from './routes.ts';
@@ -35,16 +36,20 @@ export type Routed =
  * throws (500), is an `error` outcome.
  *
  * - Only HTTP/1.x is served (llhttp also parses `HTTP/2.0` and version-less request lines): 505.
- * - RFC 9112 §3.2: an HTTP/1.1 request without exactly one `Host` header is a 400.
+ * - RFC 9112 §3.2: an HTTP/1.1 request without exactly one `Host` header is a 400; so is a
+ *   repeat of a header Node keeps only one copy of (`Content-Type`, `Authorization`, …).
  * - A `Host` outside `trustedHosts` is a 400 (Werkzeug's `trusted_hosts`), before any rule is tried.
  */
 export function matchRequest(req: Request, map: UrlMap<RouteEntry>, trustedHosts: readonly string[]): Routed {
   try {
     if (req.raw.httpVersionMajor !== 1) return refuse(new HTTPException(505, 'Only HTTP/1.0 and HTTP/1.1 are served here.'));
     const host = req.raw.headers.host;
-    if ((host === undefined && req.raw.httpVersion === '1.1') || hasRepeatedHost(req.raw.rawHeaders)) {
+    const repeated = repeatedSingletonHeader(req.raw.rawHeaders);
+    if ((host === undefined && req.raw.httpVersion === '1.1') || repeated === 'Host') {
       return refuse(new BadRequest('The request must carry exactly one Host header.'));
     }
+    // Node keeps the first copy of these; something in front of the app may keep the last.
+    if (repeated !== undefined) return refuse(new BadRequest(`The request must carry at most one ${repeated} header.`));
     if (trustedHosts.length > 0 && !isTrustedHost(req.host, trustedHosts)) return refuse(new BadRequest('The request host is not trusted.'));
     const m = map.match(req.path, req.method);
     switch (m.kind) {
@@ -54,6 +59,7 @@ export function matchRequest(req: Request, map: UrlMap<RouteEntry>, trustedHosts
         req.endpoint = entry.endpoint;
         req.rule = entry.rule;
         req.blueprint = entry.blueprint;
+        req.useLimits(entry.inputs.limits);
         return { kind: 'route', entry };
       }
       case 'redirect': {

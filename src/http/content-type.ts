@@ -162,11 +162,46 @@ export function formatMediaType(mt: MediaType): string {
 }
 
 /**
- * True for JSON: `application/json` or any `+json` structured-syntax suffix (RFC 6839 §3.1),
- * e.g. `application/problem+json`.
+ * True when `subtype` carries the structured-syntax suffix `+suffix` after a non-empty name
+ * (RFC 6839 §3: `vnd.api+json` has the suffix `json`; `json` alone and `+json` have none).
+ */
+function hasSuffix(subtype: string, suffix: string): boolean {
+  return subtype.length > suffix.length + 1 && subtype.endsWith(suffix) && subtype.charCodeAt(subtype.length - suffix.length - 1) === 0x2b /* + */;
+}
+
+/**
+ * The one definition of a JSON media type in Phial: `application/json` (RFC 8259 §11) or any
+ * type with the `+json` structured-syntax suffix (RFC 6839 §3.1), e.g. `application/problem+json`.
+ * `text/json` and `application/x-json` are not JSON here. Body parsing, `req.json()`, route
+ * validation and `accepts` patterns (`*\/*+json`, see {@link matchesMediaRange}) all use it, so a
+ * body a route accepts as JSON is always one `req.json()` reads.
+ * @param mt - a parsed media type, or undefined (no `Content-Type`: false)
  */
 export function isJson(mt: MediaType | undefined): boolean {
-  return mt !== undefined && (mt.essence === 'application/json' || (mt.subtype.length > 5 && mt.subtype.endsWith('+json')));
+  return mt !== undefined && ((mt.type === 'application' && mt.subtype === 'json') || hasSuffix(mt.subtype, 'json'));
+}
+
+/**
+ * Whether `mt` falls in the media range `pattern` of a route's `accepts` list.
+ *
+ * Patterns are lower-case: `*\/*`; `type/*`; `type/subtype` (exact); `type/*+suffix` or
+ * `*\/*+suffix`, which match subtypes with that structured-syntax suffix (RFC 6839 §3) and never
+ * the bare suffix (`*\/*+json` matches `application/vnd.api+json`, not `text/json`). Parameters
+ * never take part. With `*\/*+json` and `application/json` together, the matched set is exactly
+ * {@link isJson}.
+ * @param mt - the request's parsed `Content-Type`
+ * @param pattern - a validated pattern (`type/subtype` shape; see `compileRouteInputs`)
+ * @example matchesMediaRange(parseMediaType('application/ld+json')!, '*\/*+json') // true
+ */
+export function matchesMediaRange(mt: MediaType, pattern: string): boolean {
+  if (pattern === '*/*') return true;
+  const slash = pattern.indexOf('/');
+  const type = pattern.slice(0, slash);
+  const sub = pattern.slice(slash + 1);
+  if (type !== '*' && type !== mt.type) return false;
+  if (sub === '*') return true;
+  if (sub.startsWith('*+')) return hasSuffix(mt.subtype, sub.slice(2));
+  return sub === mt.subtype;
 }
 
 /** True for `application/x-www-form-urlencoded` (an HTML form without files). */

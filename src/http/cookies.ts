@@ -15,26 +15,16 @@
  *   are decoded once as UTF-8, the inverse of `serializeCookie`'s encoding, so what a view sets
  *   is what it reads back. A value whose escapes are malformed or not UTF-8 is kept as sent.
  *   Signed values (base64url and `.`) contain neither quotes nor `%`, so they pass unchanged.
- * - Limits: at most `maxCount` cookies (default 100) and `maxHeaderLength` characters of header
- *   (default 16 384, Node's whole-header cap); the rest is ignored, not an error, since a browser
- *   may carry stale cookies from other apps on the domain. A pair cut by the length limit is
- *   dropped whole, never read as a shorter value.
+ * - Every pair is read: no count or length cap of its own. The header is already bounded by the
+ *   server's `maxHeaderSize` (16 KiB by default, 431 above), and a cap here could only drop
+ *   cookies silently: a client (or a sibling app on the domain) sending many cookies would push
+ *   the session cookie past it and the session would vanish without an error. Parsing is one
+ *   linear pass.
  * - Never throws, whatever the input. The result is a null-prototype record, so `__proto__` and
  *   `constructor` are ordinary names.
  *
  * @module
  */
-
-/** Upper bounds applied while parsing. */
-export interface CookieLimits {
-  /** Maximum number of cookies kept (default 100; browsers cap around 180 per domain). */
-  maxCount: number;
-  /** Maximum length of the whole header in characters (default 16 384). */
-  maxHeaderLength: number;
-}
-
-/** The default {@link CookieLimits}. */
-export const DEFAULT_COOKIE_LIMITS: Readonly<CookieLimits> = Object.freeze({ maxCount: 100, maxHeaderLength: 16384 });
 
 function isSpTab(c: number): boolean {
   return c === 0x20 || c === 0x09;
@@ -59,29 +49,25 @@ export function decodeCookieValue(raw: string): string {
 
 /**
  * Parses a `Cookie` header into a null-prototype record of name → decoded value (see the module
- * notes for every rule).
- * @param header - the header as Node gives it (repeated lines are joined with `; `)
- * @param limits - count and length caps; input beyond them is ignored
+ * notes for every rule). Every pair of the header is read.
+ * @param header - the header as Node gives it (repeated lines are joined with `; `); its size is
+ *   bounded by the server's `maxHeaderSize`
  * @returns never throws; an empty record for a missing or non-string header
  * @example parseCookieHeader('a=1; b="x%20y"; a=2') // { a: '1', b: 'x y' }
  */
-export function parseCookieHeader(header: string | undefined, limits: CookieLimits = DEFAULT_COOKIE_LIMITS): Record<string, string> {
+export function parseCookieHeader(header: string | undefined): Record<string, string> {
   const out = Object.create(null) as Record<string, string>;
   if (typeof header !== 'string' || header.length === 0) return out;
-  const maxCount = limits.maxCount;
-  let s = header;
-  if (s.length > limits.maxHeaderLength) {
-    // Cut at the last `;` inside the limit: a value cut in half must not be read as the value.
-    s = s.slice(0, Math.max(0, limits.maxHeaderLength));
-    s = s.slice(0, Math.max(0, s.lastIndexOf(';')));
-  }
-  let count = 0;
+  const s = header;
   let pos = 0;
-  while (pos < s.length && count < maxCount) {
+  // The next `=` at or after `pos`, kept across pairs so that `a;a;a;…` stays linear.
+  let nextEq = -1;
+  while (pos < s.length) {
     let semi = s.indexOf(';', pos);
     if (semi === -1) semi = s.length;
-    let eq = s.indexOf('=', pos);
-    if (eq !== -1 && eq < semi) {
+    if (nextEq < pos && nextEq !== Infinity) { nextEq = s.indexOf('=', pos); if (nextEq === -1) nextEq = Infinity; }
+    let eq = nextEq;
+    if (eq < semi) {
       let ns = pos;
       let ne = eq;
       while (ns < ne && isSpTab(s.charCodeAt(ns))) ns++;
@@ -94,7 +80,6 @@ export function parseCookieHeader(header: string | undefined, limits: CookieLimi
           while (eq < ve && isSpTab(s.charCodeAt(eq))) eq++;
           while (ve > eq && isSpTab(s.charCodeAt(ve - 1))) ve--;
           out[name] = decodeCookieValue(s.slice(eq, ve));
-          count++;
         }
       }
     }

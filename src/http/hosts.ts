@@ -132,19 +132,6 @@ export function isTrustedHost(header: string | undefined, trusted: readonly stri
   return false;
 }
 
-/** True when the raw header list (Node's `rawHeaders`) holds more than one `Host` (RFC 9112 §3.2: 400). */
-export function hasRepeatedHost(raw: readonly string[]): boolean {
-  let seen = false;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host') {
-      if (seen) return true;
-      seen = true;
-    }
-  }
-  return false;
-}
-
 /**
  * The Host names a development server accepts when `trustedHosts` is empty (Django's rule for
  * `DEBUG` with empty `ALLOWED_HOSTS`): loopback names only, any port. A web page on an attacker's

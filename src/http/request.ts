@@ -16,6 +16,8 @@ import { BadRequest, UnsupportedMediaType } from '../errors/http.ts';
 import { isJson, isMultipart, isUrlEncoded, parseMediaType, type MediaType } from './content-type.ts';
 import { readRequestBody, resolveBodyLimits, type BodyLimits, type FileMap, type FormObject, type ParsedBody } from './body/index.ts';
 import { parseCookieHeader } from './cookies.ts';
+import { parseQueryArgs } from './query.ts';
+import { decodeUtf8 } from './body/text.ts';
 import type { Session } from '../sessions/session.ts';
 import type { SessionValues } from '../steps/sessions.ts';
 import { NO_TRUSTED_PROXIES, resolveForwarded, type ForwardedInfo, type TrustedProxies } from './proxy.ts';
@@ -28,6 +30,8 @@ export interface RequestHost {
   readonly bodyLimits?: BodyLimits;
   /** The session of `req` on first access (the app's session back-end); absent in bare requests built by tests. */
   openSession?(req: Request<unknown, unknown>): Session;
+  /** Name prefix of upload directories (`uploadDirPrefix(appName)`); without it, `phial-upload-`. */
+  readonly uploadPrefix?: string;
   /** Proxies whose forwarding headers are believed; without it, none. */
   readonly trustedProxies?: TrustedProxies;
   urlFor(endpoint: string, values?: Record<string, unknown>, options?: { external?: boolean; blueprint?: string }): string;
@@ -77,6 +81,7 @@ export class Request<P = Record<string, unknown>, V = unknown> {
   private _nonce: string | undefined;
   private _id: string | undefined;
   private _parsed: Promise<ParsedBody> | undefined;
+  private _limits: BodyLimits | undefined;
 
   constructor(raw: IncomingMessage, host: RequestHost) {
     this.raw = raw;
@@ -103,9 +108,15 @@ export class Request<P = Record<string, unknown>, V = unknown> {
     return Array.isArray(v) ? v[0] : v;
   }
 
-  /** Parsed query string (first value via `get`, all via `getAll`), like Werkzeug's `args`. */
+  /**
+   * Parsed query string (first value via `get`, all via `getAll`), like Werkzeug's `args`, parsed
+   * on first access under the route's limits (see `parseQueryArgs`).
+   * @throws {RequestEntityTooLarge} (413) for more than `maxParams` parameters
+   * @throws {BadRequest} (400) for a name with more than `maxArrayIndex + 1` values, or text that
+   *   is not UTF-8 once percent-decoded
+   */
   get query(): URLSearchParams {
-    return (this._query ??= new URLSearchParams(this.queryString));
+    return (this._query ??= parseQueryArgs(this.queryString, this.bodyLimits));
   }
 
   /** Request cookies as a null-prototype record of decoded values (see `parseCookieHeader`). */
@@ -218,10 +229,16 @@ export class Request<P = Record<string, unknown>, V = unknown> {
     return this.owner.urlFor(endpoint, values, { ...options, ...(this.blueprint ? { blueprint: this.blueprint } : {}) });
   }
 
-  /** The limits this request's body is read under when nothing else is given to {@link Request.loadBody}. */
+  /**
+   * The limits of this request's body and query string: its route's once routed, else the app's
+   * (the default for {@link Request.loadBody}).
+   */
   get bodyLimits(): BodyLimits {
-    return this.owner.bodyLimits ?? resolveBodyLimits({ maxContentLength: this.owner.maxContentLength });
+    return this._limits ?? this.owner.bodyLimits ?? resolveBodyLimits({ maxContentLength: this.owner.maxContentLength });
   }
+
+  /** @internal Sets the matched route's limits (the dispatcher, when routing found a route). */
+  useLimits(limits: BodyLimits): void { this._limits = limits; }
 
   /**
    * @internal Reads and parses the whole body once (see `readRequestBody`); every later call, and
@@ -230,7 +247,7 @@ export class Request<P = Record<string, unknown>, V = unknown> {
    * @throws as `readRequestBody`: 415, 413 or 400
    */
   loadBody(limits: BodyLimits = this.bodyLimits): Promise<ParsedBody> {
-    return (this._parsed ??= readRequestBody(this.raw, limits));
+    return (this._parsed ??= readRequestBody(this.raw, limits, this.owner.uploadPrefix === undefined ? {} : { uploadPrefix: this.owner.uploadPrefix }));
   }
 
   /**
@@ -256,9 +273,12 @@ export class Request<P = Record<string, unknown>, V = unknown> {
     return (await this.loadBody()).raw ?? EMPTY;
   }
 
-  /** The body decoded as UTF-8 (invalid sequences become U+FFFD). Throws as {@link Request.body}. */
+  /**
+   * The body decoded strictly as UTF-8 (a leading BOM dropped), like every other text Phial reads.
+   * @throws {BadRequest} (400) for bytes that are not UTF-8, and as {@link Request.body}
+   */
   async text(): Promise<string> {
-    return (await this.body()).toString('utf8');
+    return decodeUtf8(await this.body());
   }
 
   /**

@@ -42,7 +42,7 @@ export type View<P = Record<string, unknown>, V = unknown> = (req: Request<P, V>
 
 /**
  * Validators for a route's inputs: any [Standard Schema](https://standardschema.dev) validator
- * (zod 4, valibot 1, arktype 2, …). Each runs before the view (after the before-request hooks);
+ * (zod 4, valibot 1, arktype 2, …). Each runs before the before-request hooks and the view (the `validation` step);
  * a failure is a 400 {@link ValidationError} listing every issue by location and field path.
  *
  * - `params`: the URL variables after their converters (`<int:id>` is already a number).

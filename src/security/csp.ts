@@ -5,6 +5,7 @@
  * @module
  */
 import { cspError, show } from './validate.ts';
+import { cspSourceKind } from './csp-source.ts';
 import type { SecurityHeaderOptions } from './headers.ts';
 
 /**
@@ -40,13 +41,6 @@ const NON_HTML_CSP: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['default-src', ["'none'"]], ['frame-ancestors', ["'none'"]], ['base-uri', ["'none'"]],
 ];
 
-// CSP3 §2.3.1 keyword-source, plus 'none' and Chromium's 'inline-speculation-rules'.
-const CSP_KEYWORDS = new Set([
-  "'self'", "'none'", "'unsafe-inline'", "'unsafe-eval'", "'strict-dynamic'", "'unsafe-hashes'",
-  "'report-sample'", "'unsafe-allow-redirects'", "'wasm-unsafe-eval'", "'trusted-types-eval'",
-  "'report-sha256'", "'report-sha384'", "'report-sha512'", "'unsafe-webtransport-hashes'",
-  "'inline-speculation-rules'",
-]);
 // Keywords written without their quotes are host-sources naming a host called "self" etc.
 const BARE_KEYWORDS = new Set(['self', 'none', 'unsafe-inline', 'unsafe-eval', 'strict-dynamic',
   'unsafe-hashes', 'report-sample', 'wasm-unsafe-eval', 'nonce']);
@@ -58,7 +52,6 @@ const SCRIPT_DIRECTIVES = ['script-src', 'script-src-elem', 'script-src-attr'];
 const NONCE_PLACEHOLDER = "'nonce'";
 const DIRECTIVE_NAME = /^[a-z0-9-]+$/; // CSP3 §2.3: 1*( ALPHA / DIGIT / "-" ), lower-cased
 const DIRECTIVE_TOKEN = /^[\x21-\x2B\x2D-\x3A\x3C-\x7E]+$/; // VCHAR minus ";" and ","
-const HASH_SOURCE = /^'sha(?:256|384|512)-[A-Za-z0-9+/_-]+={0,2}'$/i;
 export const BASE64_VALUE = /^[A-Za-z0-9+/_-]+={0,2}$/;
 const isSourceList = (name: string): boolean => name.endsWith('-src') || SOURCE_LIST_NAMES.has(name);
 
@@ -93,8 +86,18 @@ function checkSources(name: string, sources: readonly unknown[]): readonly strin
       if (!NONCE_DIRECTIVES.has(name)) throw cspError(`${where}: "'nonce'" only works in script and style directives`);
     } else if (lower.startsWith("'nonce-")) {
       throw cspError(`${where}: fixed nonce ${show(s)}; a nonce must be new per response, write "'nonce'"`);
-    } else if (s.startsWith("'") && !CSP_KEYWORDS.has(lower) && !HASH_SOURCE.test(s)) {
-      throw cspError(`${where}: unknown quoted source ${show(s)}`);
+    } else {
+      const kind = cspSourceKind(s);
+      if (kind === undefined) {
+        throw cspError(s.startsWith("'") && s.endsWith("'") && s.length > 2
+          ? `${where}: unknown quoted source ${show(s)}`
+          : `${where}: source ${show(s)} is not a CSP source expression (a scheme "https:", a host "https://cdn.example", ` +
+            `a quoted keyword "'self'", "'nonce'" or a hash "'sha256-…'"; W3C CSP3 §2.3.1)`);
+      }
+      // CSP3 §6.4.2: frame-ancestors takes only scheme and host sources, 'self' and 'none'.
+      if (name === 'frame-ancestors' && (kind === 'hash' || (kind === 'keyword' && lower !== "'self'"))) {
+        throw cspError(`${where}: source ${show(s)} has no meaning here; use scheme or host sources, "'self'" or "'none'"`);
+      }
     }
     if (lower === "'none'" && sources.length > 1) throw cspError(`${where}: "'none'" must be the only source`);
   }

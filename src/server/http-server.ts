@@ -26,8 +26,12 @@ export interface HardenedServerOptions {
    * clamped to 10..1000.
    */
   connectionsCheckingInterval?: number;
-  /** Receives one `debug` line per malformed request (error code and status only — never request bytes). */
-  logger?: Pick<ServerLogger, 'debug'>;
+  /**
+   * Receives one `debug` line per malformed request and one `warn` line per timed-out request
+   * (stalled headers or a stalled body), with the error code, status and phase only — never request
+   * bytes. Without `warn`, timeouts go to `debug` too.
+   */
+  logger?: Pick<ServerLogger, 'debug'> & Partial<Pick<ServerLogger, 'warn'>>;
   /**
    * Extra headers for the raw replies this layer writes itself (400/405/408/413/431), as flat
    * `[name, value, …]` pairs — the app's security header block, so even a parser error carries it.
@@ -43,8 +47,10 @@ export interface HardenedServerOptions {
 
 /** The response node:http's `Server` exposes on a socket while one is in flight (used by Node's own default handler too). */
 interface SocketWithMessage {
-  _httpMessage?: { headersSent?: boolean } | null;
+  _httpMessage?: { headersSent?: boolean; req?: IncomingMessage } | null;
 }
+
+type ClientErrorLogger = HardenedServerOptions['logger'];
 
 // Node's default clientError handler maps exactly these codes; everything else is a 400.
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
@@ -111,35 +117,74 @@ function errorCode(err: Error): string | undefined {
 }
 
 /**
+ * Answers a rejected socket with a raw reply (once: later calls for the same socket do nothing)
+ * and closes it with a short linger: destroying a socket with unread bytes makes the kernel send
+ * RST, which can discard our status before the peer reads it. Never writes into a response that
+ * has started (that would corrupt the byte stream the peer parses), nor to a peer that is gone.
+ * @returns false when the socket had already been rejected
+ */
+function rejectSocket(socket: Duplex, status: number, peerGone: boolean, rejected: WeakSet<Duplex>, replies: ReadonlyMap<number, Buffer>): boolean {
+  if (rejected.has(socket)) return false;
+  rejected.add(socket);
+  const inFlight = (socket as Duplex & SocketWithMessage)._httpMessage;
+  if (!socket.writable || socket.destroyed || peerGone || inFlight?.headersSent === true) {
+    socket.destroy();
+    return true;
+  }
+  socket.end(replies.get(status));
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  return true;
+}
+
+/** One line per timed-out request, at warn: a stalled client is worth seeing in production logs. */
+function logTimeout(logger: ClientErrorLogger, code: string, phase: 'headers' | 'body'): void {
+  const line = { code, status: 408, phase };
+  const msg = phase === 'body' ? 'request body stalled; answered 408' : 'request headers stalled; answered 408';
+  if (logger?.warn) logger.warn(line, msg); else logger?.debug(line, msg);
+}
+
+/**
  * Builds the `clientError` listener. It replaces Node's default (which writes a bare status line and
- * destroys the socket at once) to add `nosniff`/`no-store`/`Content-Length: 0`, skip the write when the
- * peer is gone, and close with a short linger: destroying a socket with unread bytes makes the kernel send
- * RST, which can discard our status before the peer reads it. Rejected sockets go into `rejected`.
+ * destroys the socket at once) to add `nosniff`/`no-store`/`Content-Length: 0` and the security
+ * headers, skip the write when the peer is gone, and close with a short linger (see
+ * {@link rejectSocket}). Timeouts (`ERR_HTTP_REQUEST_TIMEOUT`, headers or whole request) are logged
+ * at warn, malformed requests at debug. Rejected sockets go into `rejected`.
  */
 function clientErrorListener(
   rejected: WeakSet<Duplex>,
-  logger: Pick<ServerLogger, 'debug'> | undefined,
+  logger: ClientErrorLogger,
   replies: ReadonlyMap<number, Buffer>,
 ): (err: Error, socket: Duplex) => void {
   return (err, socket) => {
-    // llhttp stays in its error state and reports every later chunk again; answer only once per socket.
-    if (rejected.has(socket)) return;
-    rejected.add(socket);
     const code = errorCode(err);
     const status = statusForClientError(code);
-    logger?.debug({ code, status }, 'rejected malformed or timed-out request');
     const inFlight = (socket as Duplex & SocketWithMessage)._httpMessage;
-    // Never write into a response that has started: that would corrupt the byte stream the peer parses.
-    const canReply = socket.writable && !socket.destroyed && !(code !== undefined && PEER_GONE.has(code)) &&
-      inFlight?.headersSent !== true;
-    if (!canReply) {
-      socket.destroy();
-      return;
-    }
-    socket.end(replies.get(status));
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-    timer.unref();
-    socket.once('close', () => clearTimeout(timer));
+    // llhttp stays in its error state and reports every later chunk again; answer only once per socket.
+    if (!rejectSocket(socket, status, code !== undefined && PEER_GONE.has(code), rejected, replies)) return;
+    if (status === 408) logTimeout(logger, code!, inFlight?.req !== undefined ? 'body' : 'headers');
+    else logger?.debug({ code, status }, 'rejected malformed request');
+  };
+}
+
+/**
+ * Builds the socket-inactivity (`timeout`) listener. Node's default destroys the socket without a
+ * word, which is right for an idle keep-alive socket, a slow reader of a response already started
+ * and a handler that stays silent, but for a request whose body stalled it would drop the request
+ * with no status and no log line, unlike stalled headers. Such a request gets what a request
+ * timeout gives: a raw 408 with the security headers (when nothing was written yet) and one warn
+ * line; every other case is destroyed as before.
+ */
+function socketTimeoutListener(
+  rejected: WeakSet<Duplex>,
+  logger: ClientErrorLogger,
+  replies: ReadonlyMap<number, Buffer>,
+): (socket: Duplex) => void {
+  return (socket) => {
+    const req = (socket as Duplex & SocketWithMessage)._httpMessage?.req;
+    if (req === undefined || req.complete) { socket.destroy(); return; }
+    if (rejectSocket(socket, 408, false, rejected, replies)) logTimeout(logger, 'ERR_SOCKET_TIMEOUT', 'body');
   };
 }
 
@@ -253,6 +298,8 @@ export function createHardenedServer(
   server.timeout = options.socketTimeout ?? (limits.requestTimeout > 0 ? limits.requestTimeout : 120_000);
   const replies = rawReplies(options.replyHeaders ?? []);
   server.on('clientError', clientErrorListener(rejected, options.logger, replies));
+  // A listener replaces Node's silent destroy on socket inactivity (see socketTimeoutListener).
+  server.on('timeout', socketTimeoutListener(rejected, options.logger, replies));
   // CONNECT (a proxy tunnel request) is not something an app serves: without a listener Node
   // drops the socket silently; answer 405 with the usual headers instead.
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {

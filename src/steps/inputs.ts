@@ -12,7 +12,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { UnsupportedMediaType, ValidationError, type InputIssue, type InputLocation } from '../errors/http.ts';
 import type { Request } from '../http/request.ts';
-import { parseMediaType, type MediaType } from '../http/content-type.ts';
+import { matchesMediaRange, parseMediaType } from '../http/content-type.ts';
 import { parseUrlEncoded, type BodyLimits } from '../http/body/index.ts';
 import { isStandardSchema, validate } from '../validation/standard-schema.ts';
 import { SetupError } from '../app/scaffold.ts';
@@ -83,17 +83,6 @@ export function hasBody(headers: IncomingHttpHeaders): boolean {
   return cl !== undefined && cl !== '0';
 }
 
-function matches(mt: MediaType, pattern: string): boolean {
-  if (pattern === '*/*') return true;
-  const slash = pattern.indexOf('/');
-  const type = pattern.slice(0, slash);
-  const sub = pattern.slice(slash + 1);
-  if (type !== '*' && type !== mt.type) return false;
-  if (sub === '*') return true;
-  if (sub.startsWith('*+')) return mt.subtype === sub.slice(2) || mt.subtype.endsWith(sub.slice(1));
-  return sub === mt.subtype;
-}
-
 /**
  * Checks the body's media type against the route and reads the whole body under the route's
  * limits. Runs before any hook or view.
@@ -112,7 +101,7 @@ export async function prepareBody(req: Request<unknown, unknown>, inputs: RouteI
   const mt = parseMediaType(req.header('content-type'));
   if (inputs.accepts) {
     if (!mt) throw new UnsupportedMediaType(`A body of type ${inputs.accepts.join(' or ')} is required.`);
-    if (!inputs.accepts.some((p) => matches(mt, p))) {
+    if (!inputs.accepts.some((p) => matchesMediaRange(mt, p))) {
       throw new UnsupportedMediaType(`This URL accepts bodies of type ${inputs.accepts.join(', ')}.`);
     }
   }

@@ -45,11 +45,15 @@ describe('route inputs', () => {
   let port: number;
   let noreadCalls = 0;
   let hookCalls = 0;
+  let suffixViewCalls = 0;
+  let jsonHookCalls = 0;
   const app = makeApp({ maxContentLength: 1024 });
 
   before(async () => {
     app.get('/healthz', () => 'ok');
     app.beforeRequest((req) => { if (req.path === '/hooked') hookCalls++; });
+    app.beforeRequest((req) => { if (req.path === '/items') jsonHookCalls++; });
+    app.post('/suffix', { accepts: ['*/*+json'] }, async (req) => { suffixViewCalls++; return { got: await req.json() }; });
     app.post('/noread', () => { noreadCalls++; return 'done'; });
     app.post('/hooked', () => 'done');
     app.post('/items', { schema: { body: z.object({ name: z.string().max(10) }).strict() } }, (req) => ({ name: req.valid.body.name }));
@@ -166,6 +170,27 @@ describe('route inputs', () => {
     const ok = await send(port, 'PUT', '/image', { 'content-type': 'image/png' }, Buffer.alloc(10));
     assert.deepEqual(JSON.parse(ok.text), { bytes: 10 });
     assert.equal((await send(port, 'PUT', '/image', { 'content-type': 'text/html' }, 'x')).status, 415);
+  });
+
+  it('*/*+json and the JSON default of a body schema mean exactly what req.json() reads (RFC 6839)', async () => {
+    suffixViewCalls = 0;
+    for (const type of ['text/json', 'application/x-json', 'text/+json', 'application/jsonx']) {
+      const r = await send(port, 'POST', '/suffix', { 'content-type': type }, '{"a":1}');
+      assert.equal(r.status, 415, type);
+    }
+    assert.equal(suffixViewCalls, 0, 'the view never runs on a body it could not read as JSON');
+    for (const type of ['application/vnd.api+json', 'application/problem+json; charset=utf-8', 'text/x.custom+json']) {
+      const r = await send(port, 'POST', '/suffix', { 'content-type': type }, '{"a":1}');
+      assert.equal(r.status, 200, type);
+      assert.deepEqual(JSON.parse(r.text), { got: { a: 1 } });
+    }
+    jsonHookCalls = 0;
+    const bare = await send(port, 'POST', '/items', { 'content-type': 'text/json' }, '{"name":"x"}');
+    assert.equal(bare.status, 415);
+    assert.equal(jsonHookCalls, 0, 'refused before any hook, like every other non-JSON type');
+    const suffixed = await send(port, 'POST', '/items', { 'content-type': 'application/ld+json' }, '{"name":"x"}');
+    assert.equal(suffixed.status, 200);
+    assert.equal(jsonHookCalls, 1);
   });
 
   it('a bad route schema or accepts entry is a setup error naming the route', () => {

@@ -134,3 +134,17 @@ test('the fast path (no hooks) and the general path write the same headers', asy
   await cf.close();
   await cs.close();
 });
+
+test('a custom CSP source is served as given; one outside the CSP3 source grammar stops the app at setup, naming it', async () => {
+  const app = makeApp({ securityHeaders: { contentSecurityPolicy: { 'img-src': ["'self'", 'https://*.cdn.example:443/img/'] } } });
+  app.get('/', () => '<p>hi</p>');
+  const c = app.testClient();
+  const r = await c.get('/');
+  assert.match(String(r.headers['content-security-policy']), /; img-src 'self' https:\/\/\*\.cdn\.example:443\/img\/;/);
+  await c.close();
+  for (const bad of ["'self", "https://cdn'.example", "x'none'"]) {
+    assert.throws(() => makeApp({ securityHeaders: { contentSecurityPolicy: { 'img-src': [bad] } } }),
+      (e: unknown) => e instanceof Error && (e as { code?: string }).code === 'PHIAL_E_BAD_VALUE' &&
+        e.message.includes('securityHeaders') && e.message.includes(JSON.stringify(bad)) && e.message.includes('CSP3'), bad);
+  }
+});

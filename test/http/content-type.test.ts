@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { UnsupportedMediaType } from '../../src/errors/http.ts';
-import { formatMediaType, isJson, isMultipart, isUrlEncoded, parseMediaType, type MediaType } from '../../src/http/content-type.ts';
+import { formatMediaType, isJson, isMultipart, isUrlEncoded, matchesMediaRange, parseMediaType, type MediaType } from '../../src/http/content-type.ts';
 
 function parsed(v: string): { essence: string; params: Record<string, string> } {
   const mt = parseMediaType(v);
@@ -133,5 +133,21 @@ describe('parseMediaType properties', () => {
     const mt = parseMediaType(long)!;
     assert.ok(performance.now() - t0 < 50);
     assert.equal(mt.params.size, 3000);
+  });
+
+  it('one JSON definition: the JSON accepts patterns match exactly the types isJson reads (RFC 6839)', () => {
+    const jsonPatterns = ['application/json', '*/*+json'];
+    fc.assert(fc.property(
+      fc.constantFrom('application', 'text', 'image', 'x'),
+      fc.constantFrom('json', '+json', 'a+json', 'vnd.api+json', 'jsonx', 'x-json', 'json+xml', 'problem+json', 'a+jsonx'),
+      (type, subtype) => {
+        const mt = parseMediaType(`${type}/${subtype}`)!;
+        assert.equal(jsonPatterns.some((p) => matchesMediaRange(mt, p)), isJson(mt), mt.essence);
+      },
+    ));
+    assert.equal(isJson(parseMediaType('text/json')), false);
+    assert.equal(matchesMediaRange(parseMediaType('text/json')!, '*/*+json'), false);
+    assert.equal(matchesMediaRange(parseMediaType('application/soap+xml')!, 'application/*+xml'), true);
+    assert.equal(matchesMediaRange(parseMediaType('application/xml')!, 'application/*+xml'), false);
   });
 });

@@ -128,9 +128,15 @@ describe('parseUrlEncoded', () => {
     assert.throws(() => parseUrlEncoded('a=1&b=1&c=1&d=1', small), RequestEntityTooLarge);
   });
 
-  it('a repeated name may carry more values than maxArrayIndex (bulk checkboxes)', () => {
-    const f = parseUrlEncoded(Array.from({ length: 500 }, (_, i) => `id=${i}`).join('&'), L) as FormObject;
-    assert.equal((f.id as string[]).length, 500);
+  it('every spelling of a list has the same cap, maxArrayIndex + 1 values; raising maxArrayIndex allows bulk checkboxes', () => {
+    const list = (n: number, name: (i: number) => string): string => Array.from({ length: n }, (_, i) => `${name(i)}=${i}`).join('&');
+    for (const spell of [(i: number) => `id[${i}]`, () => 'id[]', () => 'id', () => 'x[y][]', (i: number) => (i % 2 ? 'id' : 'id[]')]) {
+      const f = parseUrlEncoded(list(101, spell), L) as FormObject;
+      assert.ok(Object.values(f).length === 1, spell(0));
+      assert.throws(() => parseUrlEncoded(list(102, spell), L), (e: unknown) => e instanceof BadRequest && /more than 101 values|index is above 100/.test(e.message), spell(1));
+    }
+    const bulk = resolveBodyLimits({ maxArrayIndex: 999 });
+    assert.equal(((parseUrlEncoded(list(500, () => 'id'), bulk) as FormObject).id as string[]).length, 500);
   });
 
   it('is linear in the input: 1 MB of brackets in one name is refused in < 100 ms', () => {

@@ -62,3 +62,28 @@ test('counts parts, header lines and header bytes', () => {
   // Delimiter look-alikes in part bodies, and anything after the close delimiter, are not parts.
   assert.equal(verdict([Buffer.from('--bnd\r\n\r\n--bndx --bnd\r\n\r\n--bnd--\r\n--bnd\r\n\r\n--bnd\r\n\r\n--bnd\r\n\r\n')]), 'ok');
 });
+
+test('field text is checked as UTF-8 with the same verdict whatever the chunking; file bytes never are', () => {
+  const limits = { maxFormParts: 10, maxPartHeaderPairs: 4, maxPartHeaderSize: 512 };
+  const body = (field: Buffer, file: Buffer): Buffer => Buffer.concat([
+    Buffer.from('--bnd\r\nContent-Disposition: form-data; name="t"\r\n\r\n'), field,
+    Buffer.from('\r\n--bnd\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n\r\n'), file,
+    Buffer.from('\r\n--bnd--\r\n'),
+  ]);
+  const run = (chunks: Buffer[]): string => {
+    const g = new PartGuard('bnd', limits);
+    try { for (const c of chunks) g.push(c); return 'ok'; } catch (err) { return (err as Error).message; }
+  };
+  const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 8 }), fc.constantFrom('é€', '𝄞', '--bnd', '\r\n--bn'));
+  const bytes = fc.uint8Array({ maxLength: 12 }).map((a) => Buffer.from(a));
+  fc.assert(fc.property(text, bytes, fc.array(fc.nat(), { maxLength: 6 }), (t, file, cuts) => {
+    const field = Buffer.from(t, 'utf8');
+    if (field.includes('\r\n--bnd')) return;
+    const whole = body(field, Buffer.concat([file, Buffer.from([0xff])]));
+    assert.equal(run(split(whole, cuts)), 'ok', 'valid text, binary file');
+  }));
+  fc.assert(fc.property(bytes, fc.array(fc.nat(), { maxLength: 6 }), (prefix, cuts) => {
+    const whole = body(Buffer.concat([prefix.filter((b) => b < 0x80 && b !== 0x0d), Buffer.from([0xe2, 0x82])]), Buffer.alloc(0));
+    assert.equal(run(split(whole, cuts)), 'A multipart form field is not valid UTF-8.', 'a truncated sequence at the end of a field');
+  }));
+});

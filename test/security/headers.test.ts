@@ -170,6 +170,27 @@ test('invalid CSP names and sources throw a TypeError naming the directive and v
     [{ 'img-src': ["'nonce'"] }, /img-src.*only works in script and style/],
     [{ 'script-src': ["'unsafe-everything'"] }, /script-src.*unknown quoted source/],
     [{ 'object-src': ["'none'", "'self'"] }, /object-src.*only source/],
+    // CSP3 §2.3.1 grammar: quotes only around a whole keyword, nonce or hash; hosts, ports and
+    // paths as the grammar spells them.
+    [{ 'img-src': ["'self"] }, /img-src": source "'self" is not a CSP source expression/],
+    [{ 'img-src': ["self'"] }, /img-src": source "self'" is not a CSP source expression/],
+    [{ 'img-src': ["x'self'"] }, /"x'self'"/],
+    [{ 'img-src': ["'self''"] }, /img-src.*"'self''"/],
+    [{ 'img-src': ["https://cdn'.example"] }, /img-src.*"https:\/\/cdn'.example" is not a CSP source/],
+    [{ 'img-src': ['"self"'] }, /img-src.*not a CSP source/],
+    [{ 'img-src': ["'"] }, /img-src.*not a CSP source/],
+    [{ 'img-src': ['data:image/png'] }, /"data:image\/png"/],
+    [{ 'img-src': ['https://[::1]'] }, /img-src.*not a CSP source/],
+    [{ 'img-src': ['*.'] }, /"\*\."/],
+    [{ 'img-src': ['a..b'] }, /"a..b"/],
+    [{ 'img-src': ['https://a.example:80x'] }, /img-src.*not a CSP source/],
+    [{ 'img-src': ['https://a.example//x'] }, /img-src.*not a CSP source/],
+    [{ 'img-src': ['https://a.example/%zz'] }, /img-src.*not a CSP source/],
+    [{ 'img-src': ['1https:'] }, /img-src.*not a CSP source/],
+    [{ 'img-src': ['https://a_b.example'] }, /img-src.*not a CSP source/],
+    [{ 'script-src': ["'sha256-'"] }, /script-src.*unknown quoted source/],
+    [{ 'frame-ancestors': ["'unsafe-inline'"] }, /frame-ancestors.*no meaning here/],
+    [{ 'frame-ancestors': ["'sha256-abc='"] }, /frame-ancestors.*no meaning here/],
   ];
   for (const [directives, message] of cases) {
     assert.throws(() => compileSecurityHeaders({ contentSecurityPolicy: directives as never }),
@@ -177,6 +198,13 @@ test('invalid CSP names and sources throw a TypeError naming the directive and v
   }
   // Hashes and CSP3 keywords are fine.
   compileSecurityHeaders({ contentSecurityPolicy: { 'script-src': ["'nonce'", "'strict-dynamic'", "'sha256-abc+/=='", "'report-sample'"] } });
+  // Every production of the grammar is accepted, in any case.
+  compileSecurityHeaders({ contentSecurityPolicy: {
+    'img-src': ['https:', 'DATA:', 'blob:', '*', '*.example.com', 'example.com.', 'https://*.cdn.example:443/img/', 'wss://a.example:*',
+      '127.0.0.1:8080', 'https://a.example/a/b//c', "https://a.example/it's", 'https://a.example/%7Euser', 'HTTPS://A.Example', "'SELF'"],
+    'frame-ancestors': ["'self'", 'https://parent.example'],
+    'script-src': ["'nonce'", "'unsafe-hashes'", "'SHA384-abc_-'", "'wasm-unsafe-eval'"],
+  } });
 });
 
 test("'unsafe-inline' in a script directive needs allowUnsafeInlineScript: true", () => {

@@ -11,7 +11,12 @@
  *   (GHSA-v8w9-8mx6-g223). Rejected, not dropped, so the client learns it.
  * - More than `maxDepth` bracket groups is a 400, never flattened (body-parser CVE-2024-45590);
  *   the check is a single scan of the name, so `a[b][b]…` of any length costs linear time.
- * - A numeric index above `maxArrayIndex` is a 400 (no sparse arrays of huge length).
+ * - A numeric index above `maxArrayIndex` is a 400 (no sparse arrays of huge length), and so is
+ *   a list of more than `maxArrayIndex + 1` values, however it is spelt: `a[0]…a[n]`, `a[]=…`
+ *   repeated, or a plain name repeated (`a=1&a=2…`). One cap for every form of list: before it,
+ *   only indices were capped and the other spellings were bounded only by `maxParams`.
+ * - Names and values are percent-decoded strictly as UTF-8 ({@link decodeFormComponent}):
+ *   `%FF` is a 400, never stored as the text `%FF` or as U+FFFD.
  * - More than `maxParams` parameters is a 413 (qs `parameterLimit`, strict).
  *
  * @module
@@ -19,6 +24,7 @@
 import qs from 'qs';
 import { BadRequest, RequestEntityTooLarge } from '../../errors/http.ts';
 import type { BodyLimits } from './limits.ts';
+import { decodeFormComponent } from './percent.ts';
 
 /** A form value: a string, a list (`a[]=1&a[]=2`, or a repeated name), or a nested object. */
 export type FormValue = string | FormValue[] | FormObject;
@@ -75,7 +81,9 @@ function qsOptions(limits: FormLimits, arrayLimit: number): qs.IParseOptions {
     strictDepth: true,
     parameterLimit: limits.maxParams,
     throwOnLimitExceeded: true,
-    // Element counts are already bounded by the parameter count; indices by checkFieldName.
+    // Large enough that qs never turns a long list into an object (it would do so silently, or
+    // throw a RangeError read as "too many parameters"): list lengths are checked after parsing,
+    // one rule for every spelling (assertSafeForm), indices before it (checkFieldName).
     arrayLimit: Math.max(arrayLimit, limits.maxArrayIndex + 1),
     parseArrays: true,
     allowSparse: false,
@@ -98,20 +106,21 @@ function limitError(err: unknown, limits: FormLimits): unknown {
 /**
  * Parses an `application/x-www-form-urlencoded` body or a query string (without `?`).
  *
- * @param text - e.g. `user[name]=ann&tags[]=a&tags[]=b`; `+` is a space, `%XX` is UTF-8
- *   (malformed escapes are kept literally, as browsers do)
+ * @param text - e.g. `user[name]=ann&tags[]=a&tags[]=b`; `+` is a space, `%XX` is a byte and the
+ *   bytes must be UTF-8 (a `%` without two hex digits is kept literally, as browsers do)
  * @param limits - the structure limits, usually the request's {@link BodyLimits}
  * @returns a null-prototype object; a repeated name gives a list
  * @throws {BadRequest} (400) for a forbidden segment, too deep a name, too large an index or too
- *   long a name (see {@link checkFieldName})
+ *   long a name (see {@link checkFieldName}), a list of more than `maxArrayIndex + 1` values, or
+ *   a name or value that is not UTF-8 once percent-decoded
  * @throws {RequestEntityTooLarge} (413) for more than `maxParams` parameters
  * @example
  * parseUrlEncoded('a[b][c]=1&t=x&t=y', DEFAULT_BODY_LIMITS) // { a: { b: { c: '1' } }, t: ['x', 'y'] }
  */
 export function parseUrlEncoded(text: string, limits: FormLimits): FormObject {
   const options = qsOptions(limits, limits.maxParams);
-  options.decoder = (str, defaultDecoder, charset, type) => {
-    const decoded = defaultDecoder(str, defaultDecoder, charset) as string;
+  options.decoder = (str: string, _defaultDecoder, _charset, type) => {
+    const decoded = decodeFormComponent(str);
     if (type === 'key') checkFieldName(decoded, limits);
     return decoded;
   };
@@ -150,8 +159,9 @@ export function formFromPairs(pairs: ReadonlyArray<readonly [string, string]>, l
 }
 
 /**
- * Verifies a parsed form (defence in depth behind the name checks): every object has a null
- * prototype, no own key is a forbidden name, nesting is at most `maxDepth + 1` containers.
+ * Verifies a parsed form: no list holds more than `maxArrayIndex + 1` values; and, as defence in
+ * depth behind the name checks, every object has a null prototype, no own key is a forbidden
+ * name, nesting is at most `maxDepth + 1` containers.
  * @throws {BadRequest} when the structure breaks a rule
  */
 function assertSafeForm(value: unknown, limits: FormLimits): FormObject {
@@ -161,6 +171,7 @@ function assertSafeForm(value: unknown, limits: FormLimits): FormObject {
     if (typeof v !== 'object' || v === null) continue;
     if (depth > limits.maxDepth + 1) throw new BadRequest(`A form field name is nested deeper than ${limits.maxDepth} levels.`);
     if (Array.isArray(v)) {
+      if (v.length > limits.maxArrayIndex + 1) throw tooManyValues(limits);
       for (const item of v) stack.push([item, depth + 1]);
       continue;
     }
@@ -171,4 +182,9 @@ function assertSafeForm(value: unknown, limits: FormLimits): FormObject {
     }
   }
   return value as FormObject;
+}
+
+/** The 400 for a list longer than the index cap allows, whatever its spelling. */
+export function tooManyValues(limits: Pick<BodyLimits, 'maxArrayIndex'>): BadRequest {
+  return new BadRequest(`A form or query field has more than ${limits.maxArrayIndex + 1} values.`);
 }

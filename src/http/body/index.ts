@@ -24,6 +24,7 @@ export { readMultipart, type FileMap, type MultipartResult } from './multipart.t
 export { pumpBody, readBodyBuffer, type BodyPump } from './reader.ts';
 export { secureFilename } from './filename.ts';
 export { UploadStore, UploadedFile, type UploadedFileInit } from './uploaded-file.ts';
+export { removeStaleUploadDirs, uploadDirPrefix } from './upload-dirs.ts';
 
 /**
  * A request body, read completely and parsed according to its media type:
@@ -54,6 +55,11 @@ export interface ParsedBody {
 export interface ReadBodyOptions {
   /** Parent folder of the per-request upload directory (default `os.tmpdir()`). */
   readonly tmpDir?: string;
+  /**
+   * Name prefix of the upload directory (default `phial-upload-`); apps use
+   * `uploadDirPrefix(appName)` so that a later start can remove what a killed process left.
+   */
+  readonly uploadPrefix?: string;
 }
 
 const noCleanup = (): Promise<void> => Promise.resolve();
@@ -80,7 +86,7 @@ export async function readRequestBody(raw: IncomingMessage, limits: BodyLimits, 
     return { raw: await readBodyBuffer(raw, limits.maxContentLength), cleanup: noCleanup };
   }
   if (isMultipart(mediaType)) {
-    const { form, files, cleanup } = await readMultipart(raw, mediaType, limits, options.tmpDir);
+    const { form, files, cleanup } = await readMultipart(raw, mediaType, limits, options.tmpDir, options.uploadPrefix);
     return { mediaType, form, files, cleanup };
   }
   if (isJson(mediaType)) {

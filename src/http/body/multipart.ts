@@ -41,18 +41,19 @@ const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/;
  * @param mt - its media type (`multipart/form-data`)
  * @param limits - all of {@link BodyLimits} apply
  * @param tmpRoot - parent folder of the per-request upload directory (default `os.tmpdir()`)
+ * @param prefix - name prefix of that directory (default `phial-upload-`; see `uploadDirPrefix`)
  * @throws {BadRequest} (400) for a missing or invalid boundary, a malformed body or part header,
  *   a forbidden, too deep or too long field name, a client abort
  * @throws {RequestEntityTooLarge} (413) above `maxContentLength`, `maxFormParts`, `maxFiles`,
  *   `maxFileSize`, `maxFormMemorySize` (one non-file field), `maxPartHeaderPairs` or
  *   `maxPartHeaderSize`
  */
-export function readMultipart(raw: IncomingMessage, mt: MediaType, limits: BodyLimits, tmpRoot?: string): Promise<MultipartResult> {
+export function readMultipart(raw: IncomingMessage, mt: MediaType, limits: BodyLimits, tmpRoot?: string, prefix?: string): Promise<MultipartResult> {
   const boundary = mt.params.get('boundary');
   if (boundary === undefined || !BOUNDARY.test(boundary)) {
     return Promise.reject(new BadRequest('The multipart body has no valid boundary.'));
   }
-  const store = new UploadStore(tmpRoot);
+  const store = new UploadStore(tmpRoot, prefix);
   const guard = new PartGuard(boundary, limits);
   const fields: Array<[string, string]> = [];
   const files = Object.create(null) as FileMap;

@@ -9,10 +9,17 @@
  * rule as busboy (`CRLF--boundary` followed by `CRLF` or `--`) and costs one `indexOf` per chunk
  * plus one per header line.
  *
+ * It also applies the UTF-8 rule to the parts busboy will decode as text: each header block goes
+ * through {@link checkPartHeaders} (names and file names), and the body of a non-file field is
+ * fed to a strict streaming UTF-8 decoder up to its closing delimiter, so invalid bytes are a 400
+ * instead of U+FFFD in the form. File contents are never looked at.
+ *
  * @module
  */
-import { RequestEntityTooLarge } from '../../errors/http.ts';
+import { TextDecoder } from 'node:util';
+import { BadRequest, RequestEntityTooLarge } from '../../errors/http.ts';
 import type { BodyLimits } from './limits.ts';
+import { checkPartHeaders } from './part-headers.ts';
 
 const SEEK = 0; // in a preamble or a part body, looking for the next delimiter
 const AFTER = 1; // just after a delimiter: expecting CRLF (next part) or "--" (end)
@@ -30,6 +37,9 @@ export class PartGuard {
   private headerLines = 0;
   private headerBytes = 0;
   private lineBytes = 0;
+  private headerChunks: Buffer[] = [];
+  /** Set while the body of a non-file field is being scanned. */
+  private text: TextDecoder | undefined;
 
   /**
    * @param boundary - the `boundary` parameter (already validated)
@@ -44,6 +54,8 @@ export class PartGuard {
   /**
    * Scans the next chunk of the body.
    * @throws {RequestEntityTooLarge} (413) at the first part, header line or header byte over the limits
+   * @throws {BadRequest} (400) for a field value, field name or file name that is not UTF-8
+   * @throws {UnsupportedMediaType} (415) for a field declaring a charset other than UTF-8
    */
   push(chunk: Buffer): void {
     let buf = chunk;
@@ -58,9 +70,12 @@ export class PartGuard {
           const at = buf.indexOf(this.delimiter, pos);
           if (at === -1) {
             const keep = Math.min(this.delimiter.length - 1, buf.length - pos);
+            // The kept tail is scanned again with the next chunk, so it is not field text yet.
+            this.feedText(buf.subarray(pos, buf.length - keep), false);
             this.tail = Buffer.from(buf.subarray(buf.length - keep));
             return;
           }
+          this.feedText(buf.subarray(pos, at), true);
           pos = at + this.delimiter.length;
           this.state = AFTER;
           break;
@@ -92,11 +107,15 @@ export class PartGuard {
           if (this.headerBytes > this.limits.maxPartHeaderSize) {
             throw new RequestEntityTooLarge(`A multipart part has more than ${this.limits.maxPartHeaderSize} bytes of headers.`);
           }
+          this.headerChunks.push(buf.subarray(pos, end));
           pos = end;
           if (nl === -1) return;
           if (this.lineBytes <= 2) {
             // The empty line (CRLF, or a bare LF) ends the header block; the part body follows.
             this.state = SEEK;
+            const lines = Buffer.concat(this.headerChunks).toString('latin1').split(/\r?\n/).filter((l) => l.length > 0);
+            this.headerChunks = [];
+            if (checkPartHeaders(lines)) this.text = new TextDecoder('utf-8', { fatal: true });
           } else if (++this.headerLines > this.limits.maxPartHeaderPairs) {
             throw new RequestEntityTooLarge(`A multipart part has more than ${this.limits.maxPartHeaderPairs} header lines.`);
           }
@@ -109,6 +128,18 @@ export class PartGuard {
     }
   }
 
+  /** Feeds field text to the strict decoder; `last` ends the field (an incomplete sequence fails). */
+  private feedText(bytes: Buffer, last: boolean): void {
+    const text = this.text;
+    if (text === undefined) return;
+    try {
+      text.decode(bytes, { stream: !last });
+    } catch {
+      throw new BadRequest('A multipart form field is not valid UTF-8.');
+    }
+    if (last) this.text = undefined;
+  }
+
   private startPart(): void {
     if (++this.parts > this.limits.maxFormParts) {
       throw new RequestEntityTooLarge(`The form has more than ${this.limits.maxFormParts} parts.`);
@@ -117,6 +148,7 @@ export class PartGuard {
     this.headerLines = 0;
     this.headerBytes = 0;
     this.lineBytes = 0;
+    this.headerChunks = [];
   }
 }
 

@@ -97,8 +97,11 @@ export class UploadStore {
   private closed: Promise<void> | undefined;
   private count = 0;
 
-  /** @param root - parent folder of the per-request directory (default `os.tmpdir()`) */
-  constructor(private readonly root: string = tmpdir()) {}
+  /**
+   * @param root - parent folder of the per-request directory (default `os.tmpdir()`)
+   * @param prefix - the directory's name prefix, completed by `mkdtemp` (default `phial-upload-`)
+   */
+  constructor(private readonly root: string = tmpdir(), private readonly prefix = 'phial-upload-') {}
 
   /**
    * Streams `source` into a new temporary file.
@@ -107,7 +110,7 @@ export class UploadStore {
    */
   async write(source: Readable): Promise<{ path: string; size: number }> {
     if (this.closed) { source.resume(); throw new Error('upload store closed'); }
-    const dir = await (this.dir ??= mkdtemp(join(this.root, 'phial-upload-')));
+    const dir = await (this.dir ??= mkdtemp(join(this.root, this.prefix)));
     if (this.closed) { source.resume(); throw new Error('upload store closed'); }
     // Names are counters: nothing the client sent reaches the file system.
     const path = join(dir, String(++this.count));
