@@ -9,7 +9,8 @@
  *
  * @module
  */
-export { Phial, type PhialAppOptions, type ListenOptions, type RouteDescription } from './app/phial.ts';
+export { Phial, type PhialAppOptions, type ListenOptions, type RouteDescription, type PhialExtension } from './app/phial.ts';
+export { STEP_POSITIONS, STEP_POSITION_MIN, STEP_POSITION_MAX, type StepDeclaration, type StepRun, type RouteStepInfo } from './steps/step.ts';
 export { Blueprint, type BlueprintOptions } from './app/blueprint.ts';
 export type { SessionValues, AppSessionOptions, AppCsrfOptions } from './steps/sessions.ts';
 export type { Session } from './sessions/session.ts';

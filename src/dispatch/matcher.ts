@@ -60,7 +60,7 @@ export function matchRequest(req: Request, map: UrlMap<RouteEntry>, trustedHosts
         req.rule = entry.rule;
         req.blueprint = entry.blueprint;
         req.useLimits(entry.inputs.limits);
-        return { kind: 'route', entry };
+        return entry.routed;
       }
       case 'redirect': {
         // The query is the client's own, carried over unchanged but for `\`, which some browsers

@@ -27,6 +27,8 @@ export class RouteEntry {
   safeSteps: readonly CompiledStep[] = [];
   /** The steps of every other method, in order. */
   unsafeSteps: readonly CompiledStep[] = [];
+  /** The matcher's outcome for this route, made once (no allocation per request). */
+  readonly routed: { readonly kind: 'route'; readonly entry: RouteEntry };
   constructor(
     readonly view: View<never>,
     readonly endpoint: string,
@@ -45,6 +47,7 @@ export class RouteEntry {
   ) {
     this.hookFree = before.length === 0 && after.length === 0 && teardown.length === 0;
     this.heads = compileHeads(headers);
+    this.routed = Object.freeze({ kind: 'route', entry: this });
   }
 }
 
