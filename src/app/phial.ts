@@ -328,7 +328,8 @@ export class Phial extends Scaffold {
     }
     const names = [...all.entries()].sort((a, b) => a[1].position - b[1].position).map(([name, { methods: ms }]) =>
       ms.length === methods.length ? name : `${name}[${[...ms].sort().join(',')}]`);
-    return this.dispatcher.checksHost ? ['host', ...names] : names;
+    // The request-line and Host checks run on every request, before routing.
+    return ['host', ...names];
   }
 
   /** @internal The security block for raw server replies (parser errors, timeouts). */

@@ -96,9 +96,6 @@ export class Dispatcher {
       'content-type', 'text/plain; charset=utf-8', 'connection', 'close'];
   }
 
-  /** True when every request's Host is checked against a list before routing. */
-  get checksHost(): boolean { return this.trustedHosts.length > 0; }
-
   /** The node:http request listener (bound). Never throws: every failure becomes a response. */
   readonly handle = (raw: IncomingMessage, res: ServerResponse): void => {
     try {
