@@ -24,6 +24,7 @@ import { startServer } from './listen.ts';
 import { compileRoutes, type RouteEntry } from '../dispatch/routes.ts';
 import { Dispatcher } from '../dispatch/dispatcher.ts';
 import { SessionRuntime, type AppCsrfOptions, type AppSessionOptions } from '../dispatch/sessions.ts';
+import { IDENTIFIER as NAME_OK } from '../util/identifier.ts';
 
 /** Options of {@link Phial}: the configuration (see `PhialOptions`) plus a logger. */
 export interface PhialAppOptions extends PhialOptions {
@@ -53,8 +54,6 @@ export interface RouteDescription {
   /** Security-relevant options that differ from the app's defaults, name → value or `off`. */
   options: Record<string, string>;
 }
-
-const NAME_OK = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * A Phial application.

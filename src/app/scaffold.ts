@@ -12,6 +12,7 @@ import type {
   ValidatedInputs, View,
 } from '../http/view.ts';
 import type { Blueprint } from './blueprint.ts';
+import { ENDPOINT_NAME as NAME } from '../util/identifier.ts';
 
 /** @internal A route as registered, before prefixes are applied. */
 export interface RouteRecord {
@@ -40,7 +41,6 @@ export interface BlueprintRegistration {
   name?: string;
 }
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
 /** Thrown when setup is done wrong (bad name, setup after the first request, …). */
 export class SetupError extends Error {

@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import { DatabaseError, messageOf, quote } from './errors.ts';
+import { DatabaseError, messageOf } from './errors.ts';
+import { quote } from '../util/quote.ts';
 import { describeTarget, isLocalTarget, type PostgresTarget } from './url.ts';
 
 /** PostgreSQL settings of {@link createDatabase}. */

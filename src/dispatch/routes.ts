@@ -15,7 +15,7 @@ import { compileRouteInputs, type RouteInputs } from './route-inputs.ts';
 import type { BodyLimits } from '../http/body/index.ts';
 import type { AfterRequestHook, BeforeRequestHook, RouteOptions, TeardownRequestHook, View } from '../http/view.ts';
 
-const NAME_OK = /^[A-Za-z_][A-Za-z0-9_]*$/;
+import { IDENTIFIER as NAME_OK } from '../util/identifier.ts';
 
 /** @internal A compiled route: its view with every hook, handler and header it will meet. */
 export class RouteEntry {
