@@ -16,8 +16,9 @@ import type { ConverterFactory } from '../routing/converters.ts';
 import { compileSecurityHeaders, type CompiledSecurityHeaders } from '../security/headers.ts';
 import { loadConfig, assertProductionReady, type PhialConfig, type PhialOptions } from '../config/config.ts';
 import { TemplateResult } from '../http/template-result.ts';
-import { Scaffold, SetupError } from './scaffold.ts';
-import { TestClient, type TestClientOptions } from '../testing/client.ts';
+import { Scaffold } from './scaffold.ts';
+import { SetupError } from '../errors/setup.ts';
+import { TestClient, type TestClientOptions } from './test-client.ts';
 import type { View } from '../http/view.ts';
 import type { RunningServer } from '../server/types.ts';
 import { startServer } from './listen.ts';
@@ -178,7 +179,7 @@ export class Phial extends Scaffold {
     const dir = resolve(this.config.rootPath, folder);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
     const prefix = this.config.staticUrlPath.replace(/\/+$/, '');
-    this.routeRecords.unshift({
+    this.prependRoute({
       rule: `${prefix}/<path:filename>`,
       options: { endpoint: 'static', methods: ['GET'] },
       view: ((req: Request<{ filename: string }>) => sendFromDirectory(dir, req.params.filename, req)) as View<never>,

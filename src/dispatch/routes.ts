@@ -10,7 +10,7 @@ import type { ConverterFactory } from '../routing/converters.ts';
 import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders, type SecurityHeaderOptions } from '../security/headers.ts';
 import { headerNames } from '../http/writer.ts';
 import { compileHeads, type ResponseHeads } from '../http/fast-write.ts';
-import type { Scaffold } from '../app/scaffold.ts';
+import type { ScopeRegistrations as Scaffold } from '../http/registrations.ts';
 import { compileRouteInputs, type RouteInputs } from './route-inputs.ts';
 import type { BodyLimits } from '../http/body/index.ts';
 import type { AfterRequestHook, BeforeRequestHook, RouteOptions, TeardownRequestHook, View } from '../http/view.ts';

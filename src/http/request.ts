@@ -16,8 +16,7 @@ import { BadRequest, UnsupportedMediaType } from '../errors/http.ts';
 import { isJson, isMultipart, isUrlEncoded, parseMediaType, type MediaType } from './content-type.ts';
 import { readRequestBody, resolveBodyLimits, type BodyLimits, type FileMap, type FormObject, type ParsedBody } from './body/index.ts';
 import { parseCookieHeader } from './cookies.ts';
-import type { Session } from '../sessions/session.ts';
-import type { SessionValues } from '../dispatch/sessions.ts';
+import type { Session, SessionValues } from '../sessions/session.ts';
 import { NO_TRUSTED_PROXIES, resolveForwarded, type ForwardedInfo, type TrustedProxies } from './proxy.ts';
 import { cspNonce } from '../security/nonce.ts';
 
