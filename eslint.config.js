@@ -76,6 +76,7 @@ export default tseslint.config(
     rules: {
       'phial/layers': ['error', { root: 'src', layers: LAYERS, pendingExceptions: PENDING_EXCEPTIONS }],
       'phial/no-cycles': ['error', { root: 'src' }],
+      'phial/explicit-exports': 'error',
     },
   },
 );

@@ -11,6 +11,9 @@
  *   is built from the files on disk (the file being linted from its AST, so an editor sees its
  *   unsaved text), so a cycle is found whichever of its files is linted.
  *
+ * - `phial/explicit-exports`: no `export * from`. A public entry lists what it exports, so a
+ *   helper added to a module later does not become public API by accident.
+ *
  * Only relative specifiers are followed: packages are outside the layering.
  *
  * @module
@@ -269,8 +272,25 @@ const noCycles = {
   },
 };
 
+/** @type {import('eslint').Rule.RuleModule} */
+const explicitExports = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Re-exports name what they export.' },
+    schema: [],
+    messages: { star: "List the names instead of `export * from '{{from}}'`: every export of that module, and any added later, would become part of this one." },
+  },
+  create(context) {
+    return {
+      ExportAllDeclaration(node) {
+        context.report({ node, messageId: 'star', data: { from: String(node.source.value) } });
+      },
+    };
+  },
+};
+
 /** The plugin, registered as `phial` in eslint.config.js. */
 export default {
   meta: { name: 'phial-layers' },
-  rules: { layers, 'no-cycles': noCycles },
+  rules: { layers, 'no-cycles': noCycles, 'explicit-exports': explicitExports },
 };

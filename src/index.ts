@@ -35,7 +35,11 @@ export {
 export { escapeHtml } from './security/escape.ts';
 export { redirect, type RedirectStatus } from './http/redirect.ts';
 export { checkRedirectTarget, safeNextUrl, type SafeNextOptions } from './security/redirect.ts';
-export * from './errors/http.ts';
+export {
+  HTTPException, BadRequest, ValidationError, Unauthorized, Forbidden, NotFound, MethodNotAllowed, RequestTimeout, Conflict,
+  RequestEntityTooLarge, UnsupportedMediaType, UnprocessableEntity, TooManyRequests, InternalServerError, ServiceUnavailable,
+  abort, statusName, defaultDescription, type HTTPExceptionOptions, type InputIssue, type InputLocation,
+} from './errors/http.ts';
 export { TemplateResult } from './http/template-result.ts';
 export type {
   View, ViewReturn, ViewBody, JsonBody, RouteOptions, RouteSchemas, ValidatedInputs, BeforeRequestHook, AfterRequestHook, TeardownRequestHook, ErrorHandler, ErrorClass,

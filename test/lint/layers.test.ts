@@ -1,5 +1,5 @@
-// The layering rules of eslint/phial-layers.js: each kind of violation in test/lint/fixtures is
-// reported, with both folders and layers or the cycle's path, and src/ itself has none.
+// The rules of eslint/phial-layers.js: each kind of violation in test/lint/fixtures is reported,
+// with both folders and layers or the cycle's path, and src/ itself has none.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join, relative, sep } from 'node:path';
@@ -106,8 +106,18 @@ describe('phial/no-cycles', async () => {
   });
 });
 
+describe('phial/explicit-exports', async () => {
+  const reports = await lint(join(fixtures, 'exports'), ['src'], fixtureConfig({ 'phial/explicit-exports': 'error' }));
+
+  it('reports `export *` and lets a named re-export through', () => {
+    assert.deepEqual(reports.map((r) => `${r.file}: ${r.message}`), [
+      "src/util/index.ts: List the names instead of `export * from './helpers.ts'`: every export of that module, and any added later, would become part of this one.",
+    ]);
+  });
+});
+
 describe('src/', () => {
-  it('has no layer violation and no import cycle under eslint.config.js', async () => {
+  it('has no layer violation, import cycle or `export *` under eslint.config.js', async () => {
     const reports = await lint(repo, ['src']);
     assert.deepEqual(reports.filter((r) => r.rule?.startsWith('phial/')), []);
   });
