@@ -11,10 +11,11 @@
  */
 export { Phial, type PhialAppOptions, type ListenOptions, type RouteDescription, type PhialExtension } from './app/phial.ts';
 export { STEP_POSITIONS, STEP_POSITION_MIN, STEP_POSITION_MAX, type StepDeclaration, type StepRun, type RouteStepInfo } from './steps/step.ts';
-export { Blueprint, type BlueprintOptions } from './app/blueprint.ts';
-export type { SessionValues, AppSessionOptions, AppCsrfOptions } from './steps/sessions.ts';
-export type { Session } from './sessions/session.ts';
-export { SetupError, type BlueprintRegistration } from './app/scaffold.ts';
+export { Blueprint, type BlueprintOptions } from './app/scaffold.ts';
+export type { AppSessionOptions, AppCsrfOptions } from './steps/sessions.ts';
+export type { Session, SessionValues } from './sessions/session.ts';
+export { SetupError } from './errors/setup.ts';
+export type { BlueprintRegistration } from './http/registrations.ts';
 export { Request } from './http/request.ts';
 export { Response, type ResponseInit, type ResponseBody } from './http/response.ts';
 export { ResponseHeaders, HeaderValueError, type HeadersInit } from './http/headers.ts';
@@ -33,8 +34,13 @@ export {
   type Form, type FormResult, type FormOptions, type FieldHints, type FieldType, type RenderFieldOptions,
 } from './forms/index.ts';
 export { escapeHtml } from './security/escape.ts';
-export { redirect, checkRedirectTarget, safeNextUrl, type RedirectStatus, type SafeNextOptions } from './security/redirect.ts';
-export * from './errors/http.ts';
+export { redirect, type RedirectStatus } from './http/redirect.ts';
+export { checkRedirectTarget, safeNextUrl, type SafeNextOptions } from './security/redirect.ts';
+export {
+  HTTPException, BadRequest, ValidationError, Unauthorized, Forbidden, NotFound, MethodNotAllowed, RequestTimeout, Conflict,
+  RequestEntityTooLarge, UnsupportedMediaType, UnprocessableEntity, TooManyRequests, InternalServerError, ServiceUnavailable,
+  abort, statusName, defaultDescription, type HTTPExceptionOptions, type InputIssue, type InputLocation,
+} from './errors/http.ts';
 export { TemplateResult } from './http/template-result.ts';
 export type {
   View, ViewReturn, ViewBody, JsonBody, RouteOptions, RouteSchemas, ValidatedInputs, BeforeRequestHook, AfterRequestHook, TeardownRequestHook, ErrorHandler, ErrorClass,

@@ -16,8 +16,9 @@ import type { ConverterFactory } from '../routing/converters.ts';
 import { compileSecurityHeaders, type CompiledSecurityHeaders } from '../security/headers.ts';
 import { loadConfig, assertProductionReady, type PhialConfig, type PhialOptions } from '../config/config.ts';
 import { TemplateResult } from '../http/template-result.ts';
-import { Scaffold, SetupError } from './scaffold.ts';
-import { TestClient, type TestClientOptions } from '../testing/client.ts';
+import { Scaffold } from './scaffold.ts';
+import { SetupError } from '../errors/setup.ts';
+import { TestClient, type TestClientOptions } from './test-client.ts';
 import type { View } from '../http/view.ts';
 import type { RunningServer } from '../server/types.ts';
 import { startServer } from './listen.ts';
@@ -26,7 +27,7 @@ import { Dispatcher } from '../dispatch/dispatcher.ts';
 import { SessionRuntime, type AppCsrfOptions, type AppSessionOptions } from '../steps/sessions.ts';
 import { BUILTIN_STEP_NAMES, builtinSteps } from '../steps/builtin.ts';
 import { checkStepDeclaration, type StepDeclaration } from '../steps/step.ts';
-import { removeStaleUploads } from '../server/stale-uploads.ts';
+import { removeStaleUploads } from '../http/body/stale-uploads.ts';
 import { uploadDirPrefix } from '../http/body/upload-dirs.ts';
 
 /**
@@ -40,6 +41,7 @@ export interface PhialExtension {
   /** Sets the extension up on `app`. */
   initApp(app: Phial): void;
 }
+import { IDENTIFIER as NAME_OK } from '../util/identifier.ts';
 
 /** Options of {@link Phial}: the configuration (see `PhialOptions`) plus a logger. */
 export interface PhialAppOptions extends PhialOptions {
@@ -76,7 +78,6 @@ export interface RouteDescription {
   steps: string[];
 }
 
-const NAME_OK = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 
 /**
@@ -246,7 +247,7 @@ export class Phial extends Scaffold {
     const dir = resolve(this.config.rootPath, folder);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
     const prefix = this.config.staticUrlPath.replace(/\/+$/, '');
-    this.routeRecords.unshift({
+    this.prependRoute({
       rule: `${prefix}/<path:filename>`,
       options: { endpoint: 'static', methods: ['GET'] },
       view: ((req: Request<{ filename: string }>) => sendFromDirectory(dir, req.params.filename, req)) as View<never>,

@@ -1,8 +1,20 @@
 /**
- * Setup methods shared by the app and blueprints (Flask's `Scaffold`): routes, hooks, error
- * handlers and nested blueprints. Registrations are recorded here and compiled when the app is
- * frozen; after that every setup method throws, like Flask's "setup method can no longer be
- * called" assertion.
+ * Setup methods shared by the app and blueprints (Flask's `Scaffold`), and `Blueprint` itself:
+ * routes, hooks, error handlers and nested blueprints. Registrations are recorded here and
+ * compiled when the app is frozen; after that every setup method throws, like Flask's "setup
+ * method can no longer be called" assertion.
+ *
+ * Blueprints are groups of routes with a URL prefix, their own hooks and error handlers,
+ * nestable. Endpoints are prefixed with the blueprint's name (`notes.show`); nested ones with
+ * every parent's (`api.v1.users`). Hooks and error handlers of a blueprint apply only to its
+ * routes (and its children's), as in Flask. Routing 404/405s belong to the app.
+ *
+ * `Scaffold` and `Blueprint` share this file because each needs the other: a scaffold registers
+ * blueprints, and a blueprint is a scaffold.
+ *
+ * The registrations are private fields read through getters typed read-only (the shape of
+ * `ScopeRegistrations`, what the route compiler reads): only the setup methods, which check that
+ * the app is not frozen yet, add to them.
  *
  * @module
  */
@@ -11,14 +23,9 @@ import type {
   AfterRequestHook, BeforeRequestHook, ErrorClass, ErrorHandler, ParamsOf, RouteOptions, RouteSchemas, TeardownRequestHook,
   ValidatedInputs, View,
 } from '../http/view.ts';
-import type { Blueprint } from './blueprint.ts';
-
-/** @internal A route as registered, before prefixes are applied. */
-export interface RouteRecord {
-  rule: string;
-  options: RouteOptions;
-  view: View<never>;
-}
+import type { BlueprintRegistration, RouteRecord } from '../http/registrations.ts';
+import { SetupError } from '../errors/setup.ts';
+import { ENDPOINT_NAME as NAME } from '../util/identifier.ts';
 
 /** The schemas of a route that declares none. */
 export type NoSchemas = Record<never, never>;
@@ -32,25 +39,9 @@ export type MethodRouteOptions<S extends RouteSchemas> = Omit<RouteOptions, 'met
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- implementation signature behind typed overloads
 type AnyView = (req: any) => unknown;
 
-/** Options for registering a blueprint. */
-export interface BlueprintRegistration {
-  /** URL prefix; overrides the blueprint's own `urlPrefix`. Must start with `/`. */
-  urlPrefix?: string;
-  /** Registers the blueprint under another name (lets one blueprint be registered twice). */
-  name?: string;
-}
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-
-/** Thrown when setup is done wrong (bad name, setup after the first request, …). */
-export class SetupError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-    this.name = 'SetupError';
-  }
-}
+/** Tells a blueprint its parent; a symbol nobody outside this module holds, so no app code can call it. */
+const ATTACH = Symbol('phial.blueprint.attach');
 
 /** @internal */
 export function assertName(kind: string, name: string): void {
@@ -65,16 +56,36 @@ export function assertName(kind: string, name: string): void {
 export abstract class Scaffold {
   /** The name (endpoint prefix for blueprints). */
   readonly name: string;
-  /** @internal */ readonly routeRecords: RouteRecord[] = [];
-  /** @internal */ readonly beforeRequestHooks: BeforeRequestHook[] = [];
-  /** @internal */ readonly afterRequestHooks: AfterRequestHook[] = [];
-  /** @internal */ readonly teardownRequestHooks: TeardownRequestHook[] = [];
-  /** @internal */ readonly codeHandlers = new Map<number, ErrorHandler>();
-  /** @internal */ readonly classHandlers = new Map<ErrorClass, ErrorHandler>();
-  /** @internal */ readonly children: Array<{ blueprint: Blueprint; options: BlueprintRegistration }> = [];
+  readonly #routes: RouteRecord[] = [];
+  readonly #before: BeforeRequestHook[] = [];
+  readonly #after: AfterRequestHook[] = [];
+  readonly #teardown: TeardownRequestHook[] = [];
+  readonly #codeHandlers = new Map<number, ErrorHandler>();
+  readonly #classHandlers = new Map<ErrorClass, ErrorHandler>();
+  readonly #children: Array<{ readonly blueprint: Blueprint; readonly options: BlueprintRegistration }> = [];
 
   protected constructor(name: string) {
     this.name = name;
+  }
+
+  /** @internal The routes in registration order. */
+  get routeRecords(): readonly RouteRecord[] { return this.#routes; }
+  /** @internal */
+  get beforeRequestHooks(): readonly BeforeRequestHook[] { return this.#before; }
+  /** @internal */
+  get afterRequestHooks(): readonly AfterRequestHook[] { return this.#after; }
+  /** @internal */
+  get teardownRequestHooks(): readonly TeardownRequestHook[] { return this.#teardown; }
+  /** @internal */
+  get codeHandlers(): ReadonlyMap<number, ErrorHandler> { return this.#codeHandlers; }
+  /** @internal */
+  get classHandlers(): ReadonlyMap<ErrorClass, ErrorHandler> { return this.#classHandlers; }
+  /** @internal The registered blueprints with their registration options, in order. */
+  get children(): readonly { readonly blueprint: Blueprint; readonly options: BlueprintRegistration }[] { return this.#children; }
+
+  /** @internal Puts a route before every other one (the static file route matches first). */
+  protected prependRoute(record: RouteRecord): void {
+    this.#routes.unshift(record);
   }
 
   /** @internal Throws once the owning app is frozen. */
@@ -95,7 +106,7 @@ export abstract class Scaffold {
     this.assertSetup('route');
     if (typeof view !== 'function') throw new TypeError(`The view for ${rule} must be a function`);
     if (options.endpoint !== undefined) assertName('Endpoint', options.endpoint);
-    this.routeRecords.push({ rule, options, view: view as unknown as View<never> });
+    this.#routes.push({ rule, options, view: view as unknown as View<never> });
     return this;
   }
 
@@ -143,21 +154,21 @@ export abstract class Scaffold {
   /** Adds a hook that runs before each view of this scope, in registration order. */
   beforeRequest(hook: BeforeRequestHook): this {
     this.assertSetup('beforeRequest');
-    this.beforeRequestHooks.push(hook);
+    this.#before.push(hook);
     return this;
   }
 
   /** Adds a hook that runs after each view of this scope, in reverse registration order. */
   afterRequest(hook: AfterRequestHook): this {
     this.assertSetup('afterRequest');
-    this.afterRequestHooks.push(hook);
+    this.#after.push(hook);
     return this;
   }
 
   /** Adds a hook that runs after the response is written, even when the view failed. */
   teardownRequest(hook: TeardownRequestHook): this {
     this.assertSetup('teardownRequest');
-    this.teardownRequestHooks.push(hook);
+    this.#teardown.push(hook);
     return this;
   }
 
@@ -172,9 +183,9 @@ export abstract class Scaffold {
       if (!Number.isInteger(codeOrClass) || codeOrClass < 400 || codeOrClass > 599) {
         throw new RangeError(`Error handler status must be 400–599, got ${codeOrClass}`);
       }
-      this.codeHandlers.set(codeOrClass, handler as ErrorHandler);
+      this.#codeHandlers.set(codeOrClass, handler as ErrorHandler);
     } else {
-      this.classHandlers.set(codeOrClass as ErrorClass, handler as ErrorHandler);
+      this.#classHandlers.set(codeOrClass as ErrorClass, handler as ErrorHandler);
     }
     return this;
   }
@@ -186,8 +197,64 @@ export abstract class Scaffold {
       throw new SetupError('PHIAL_E_BAD_PREFIX', `urlPrefix must start with "/": ${JSON.stringify(options.urlPrefix)}`);
     }
     if (options.name !== undefined) assertName('Blueprint', options.name);
-    this.children.push({ blueprint, options });
-    blueprint.attach(this);
+    this.#children.push({ blueprint, options });
+    blueprint[ATTACH](this);
     return this;
   }
+}
+
+/** Options for {@link Blueprint}. */
+export interface BlueprintOptions {
+  /** URL prefix for every rule, e.g. `/api`. Must start with `/`. */
+  urlPrefix?: string;
+  /** `false` exempts every route of the blueprint (and its children) from CSRF protection; listed by `phial routes`. */
+  csrf?: false;
+}
+
+/**
+ * A group of routes.
+ *
+ * @example
+ * const api = new Blueprint('api', { urlPrefix: '/api' });
+ * api.get('/notes/<int:id>', (req) => ({ id: req.params.id }));
+ * app.registerBlueprint(api);
+ * app.urlFor('api.show', { id: 1 }); // "/api/notes/1" when the view is named show
+ */
+export class Blueprint extends Scaffold {
+  readonly urlPrefix: string;
+  /** True when the blueprint was created with `csrf: false`. */
+  readonly csrfExempt: boolean;
+  readonly #parents: Scaffold[] = [];
+
+  constructor(name: string, options: BlueprintOptions = {}) {
+    super(name);
+    assertName('Blueprint', name);
+    const prefix = options.urlPrefix ?? '';
+    if (prefix !== '' && !prefix.startsWith('/')) {
+      throw new SetupError('PHIAL_E_BAD_PREFIX', `urlPrefix must start with "/": ${JSON.stringify(prefix)}`);
+    }
+    this.urlPrefix = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+    this.csrfExempt = options.csrf === false;
+  }
+
+  /** Called by `registerBlueprint`: setup on the blueprint closes when the app that holds it freezes. */
+  [ATTACH](parent: Scaffold): void {
+    this.#parents.push(parent);
+  }
+
+  /**
+   * True once an app this blueprint is registered on, directly or through other blueprints, is
+   * frozen: its setup is then closed too.
+   */
+  isFrozen(): boolean {
+    return this.#parents.some((p) => (p as unknown as { isFrozen(): boolean }).isFrozen());
+  }
+
+  protected assertSetup(method: string): void {
+    if (this.isFrozen()) {
+      throw new SetupError('PHIAL_E_SETUP_FINISHED',
+        `The setup method '${method}' can no longer be called on blueprint '${this.name}': the app already handled its first request.`);
+    }
+  }
+
 }

@@ -13,7 +13,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { DatabaseError, messageOf, quote } from './errors.ts';
+import { DatabaseError, messageOf } from './errors.ts';
+import { quote } from '../util/quote.ts';
 import { describeTarget, type PostgresTarget } from './url.ts';
 
 /** What {@link backupSqlite} copied. */

@@ -38,11 +38,8 @@ export class DatabaseError extends Error {
   }
 }
 
-/** Quotes a (non-secret) value for a message: JSON-escaped, long values cut at 120 characters. */
-export function quote(value: unknown): string {
-  const s = typeof value === 'string' ? value : String(value);
-  return JSON.stringify(s.length > 120 ? `${s.slice(0, 120)}…` : s);
-}
+// url.ts and database.ts import the shared quoting from here.
+export { quote } from '../util/quote.ts';
 
 /** The message of any thrown value, on one line. */
 export function messageOf(err: unknown): string {

@@ -18,6 +18,9 @@
  *   return app;
  * }
  *
+ * Exported: what an app calls or types against. The pieces behind `phial db …` (URL parsing,
+ * backup, role setup, migration files) and the audit log's own helpers stay inside.
+ *
  * @module
  */
 export {
@@ -27,22 +30,19 @@ export {
 export { DatabaseError, type DatabaseErrorCode } from './errors.ts';
 export { sql, escapeLike, type SafeSql } from './sql.ts';
 export {
-  Migrator, createMigrationFile, listMigrationFiles, MIGRATIONS_TABLE, type DialectName, type Migration,
-  type MigrationContext, type MigrationFile, type MigrationStatus, type MigratorOptions,
+  Migrator, type DialectName, type Migration, type MigrationContext, type MigrationStatus, type MigratorOptions,
 } from './migrations.ts';
-export { parseDatabaseUrl, describeTarget, SSL_MODES, type DatabaseTarget, type PostgresTarget, type SqliteTarget, type SslMode } from './url.ts';
+export type { DatabaseTarget, PostgresTarget, SqliteTarget, SslMode } from './url.ts';
 export type { SqliteOptions } from './sqlite.ts';
 export type { PostgresOptions } from './postgres.ts';
-export { backupSqlite, pgDumpCommand, type BackupOptions, type BackupResult } from './backup.ts';
-export { setupRoles, roleUrl, type RolesOptions, type RolesResult, type RoleResult } from './roles.ts';
+export type { BackupOptions, BackupResult } from './backup.ts';
 export {
-  FieldEncryption, DecryptionError, DECRYPTION_ERROR_CODE, SQL_IDENTIFIER, type KeyMaterial, type Keyring, type FieldAad,
+  FieldEncryption, DecryptionError, DECRYPTION_ERROR_CODE, type KeyMaterial, type Keyring, type FieldAad,
   type FieldEncryptionOptions, type RotateColumnOptions, type RotateColumnResult,
 } from './encryption.ts';
 export {
-  auditLogMigration, recordAudit, listAudit, auditEventFromRequest, formatAuditLine, escapeAuditText, auditDialect, AUDIT_TABLE,
-  AUDIT_OUTCOMES, AUDIT_LIMITS, type AuditOutcome, type AuditSubject, type AuditEvent, type AuditRecord, type AuditLogTable,
-  type AuditRequestLike, type AuditFilter,
+  auditLogMigration, recordAudit, listAudit, auditEventFromRequest, formatAuditLine, AUDIT_TABLE, AUDIT_OUTCOMES, AUDIT_LIMITS,
+  type AuditOutcome, type AuditSubject, type AuditEvent, type AuditRecord, type AuditLogTable, type AuditRequestLike, type AuditFilter,
 } from './audit.ts';
 // Types only: the query builder comes from `db.kysely`, raw SQL from `sql` above.
 export type {

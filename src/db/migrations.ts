@@ -27,7 +27,8 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
-import { DatabaseError, messageOf, quote } from './errors.ts';
+import { DatabaseError, messageOf } from './errors.ts';
+import { quote } from '../util/quote.ts';
 import { sql } from './sql.ts';
 
 /** The SQL dialect of a database. */

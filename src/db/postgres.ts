@@ -3,12 +3,16 @@
  * `sslmode` parameters, with the production rule that a remote server is never reached in
  * plain text unless the operator says so.
  *
+ * node-postgres itself is imported when the first connection is made, so an app on the embedded
+ * SQLite default never loads it.
+ *
  * @module
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import pg from 'pg';
-import { DatabaseError, messageOf, quote } from './errors.ts';
+import type pg from 'pg';
+import { DatabaseError, messageOf } from './errors.ts';
+import { quote } from '../util/quote.ts';
 import { describeTarget, isLocalTarget, type PostgresTarget } from './url.ts';
 
 /** PostgreSQL settings of {@link createDatabase}. */
@@ -92,15 +96,19 @@ export function checkTransport(target: PostgresTarget, production: boolean, allo
 }
 
 /**
- * A bounded node-postgres pool for `target`. Every connection setting comes from the target, so
- * `PGHOST`, `PGSSLMODE` and friends cannot override the URL (only `PGPASSWORD` / `~/.pgpass`
- * supply a password the URL leaves out, and `PGUSER` a user). Errors of idle connections (server
- * restart, network cut) go to `onIdleError` instead of crashing the process.
+ * A bounded node-postgres pool for `target`, as the factory Kysely's `PostgresDialect` calls on
+ * its first connection: node-postgres is imported then. Every connection setting comes from the
+ * target, so `PGHOST`, `PGSSLMODE` and friends cannot override the URL (only `PGPASSWORD` /
+ * `~/.pgpass` supply a password the URL leaves out, and `PGUSER` a user). Errors of idle
+ * connections (server restart, network cut) go to `onIdleError` instead of crashing the process.
+ *
+ * @throws DatabaseError PHIAL_E_DB_URL now, not at the first connection, when a certificate or
+ *   key file of the URL cannot be read
  */
 export function createPool(
   target: PostgresTarget, options: ResolvedPostgresOptions, applicationName: string, onIdleError: (err: Error) => void,
-): pg.Pool {
-  const pool = new pg.Pool({
+): () => Promise<pg.Pool> {
+  const config: pg.PoolConfig = {
     host: target.host,
     port: target.port,
     user: target.user,
@@ -115,9 +123,13 @@ export function createPool(
     idle_in_transaction_session_timeout: options.idleInTransactionTimeout,
     application_name: target.applicationName ?? applicationName,
     keepAlive: true,
-  });
-  pool.on('error', onIdleError);
-  return pool;
+  };
+  return async () => {
+    const { default: driver } = await import('pg');
+    const pool = new driver.Pool(config);
+    pool.on('error', onIdleError);
+    return pool;
+  };
 }
 
 /** A one-line description of a failed connection, without the password. */

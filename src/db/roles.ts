@@ -18,7 +18,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CompiledQuery, type Kysely } from 'kysely';
-import { DatabaseError, quote } from './errors.ts';
+import { DatabaseError } from './errors.ts';
+import { quote } from '../util/quote.ts';
 import { MIGRATIONS_TABLE } from './migrations.ts';
 import { sql } from './sql.ts';
 import type { PostgresTarget } from './url.ts';

@@ -21,7 +21,9 @@ import {
   type DatabaseConnection, type DatabaseIntrospector, type Dialect, type DialectAdapter, type Driver, type Kysely,
   type QueryCompiler, type QueryResult, type TransactionSettings,
 } from 'kysely';
-import { DatabaseError, messageOf, quote } from './errors.ts';
+import { DatabaseError, messageOf } from './errors.ts';
+import { quote } from '../util/quote.ts';
+import { SQL_NAME } from '../util/identifier.ts';
 import type { SqliteTarget } from './url.ts';
 
 /** SQLite settings of {@link createDatabase}. */
@@ -93,10 +95,9 @@ export function openSqlite(target: SqliteTarget, options: ResolvedSqliteOptions,
   }
 }
 
-const SAVEPOINT_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
 function savepointName(name: string): string {
-  if (!SAVEPOINT_NAME.test(name)) throw new TypeError(`invalid savepoint name ${quote(name)}: expected an identifier`);
+  if (!SQL_NAME.test(name)) throw new TypeError(`invalid savepoint name ${quote(name)}: expected an identifier`);
   return name;
 }
 

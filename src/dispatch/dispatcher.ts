@@ -16,13 +16,16 @@ import { headerNames, writeResponse, type WriteContext } from '../http/writer.ts
 import { DEVELOPMENT_HOSTS, hostName } from '../http/hosts.ts';
 import { findClassHandler, findCodeHandler } from './error-handlers.ts';
 import { isLoopbackHost } from '../config/config.ts';
+import { isLoopbackIp } from '../net/ip.ts';
+import type { Logger } from '../util/logger.ts';
 import type { UrlMap } from '../routing/map.ts';
 import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders } from '../security/headers.ts';
 import type { PhialConfig } from '../config/config.ts';
 import type { TemplateEngine, TemplateEngineOptions } from '../templates/engine.ts';
 import { createTemplateEngine } from '../templates/lazy.ts';
 import type { TemplateResult } from '../http/template-result.ts';
-import { SetupError, type Scaffold } from '../app/scaffold.ts';
+import { SetupError } from '../errors/setup.ts';
+import type { ScopeRegistrations as Scaffold } from '../http/registrations.ts';
 import type { RouteEntry } from './routes.ts';
 import { matchRequest, type Routed } from './matcher.ts';
 import { hasBody } from '../steps/inputs.ts';
@@ -32,11 +35,7 @@ import { isSafeMethod } from '../security/csrf.ts';
 import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, TeardownRequestHook, ViewReturn } from '../http/view.ts';
 
 /** A logger with the methods the request path uses (pino's). */
-export interface DispatchLogger {
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  fatal(obj: object, msg?: string): void;
-}
+export type DispatchLogger = Pick<Logger, 'warn' | 'error' | 'fatal'>;
 
 /** The compiled state of an app that the request path reads. */
 export interface DispatchState {
@@ -311,7 +310,7 @@ export class Dispatcher {
 
   private defaultErrorResponse(err: HTTPException, req: Request): Response {
     let debugDetail: string | undefined;
-    if (this.config.debug && err instanceof InternalServerError && isLoopback(req.remoteAddr)) {
+    if (this.config.debug && err instanceof InternalServerError && isLoopbackIp(req.remoteAddr)) {
       const original = err.originalError;
       debugDetail = original instanceof Error ? (original.stack ?? String(original)) : String(original);
     }
@@ -346,11 +345,6 @@ export class Dispatcher {
     }
   }
 
-}
-
-function isLoopback(addr: string): boolean {
-  // remoteAddr is canonical: IPv4-mapped addresses are already plain IPv4.
-  return addr === '::1' || addr.startsWith('127.');
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Scaffold } from '../app/scaffold.ts';
+import type { ScopeRegistrations as Scaffold } from '../http/registrations.ts';
 import type { ErrorHandler } from '../http/view.ts';
 
 /** The handler registered for `code` in the nearest scope, if any. */

@@ -10,13 +10,13 @@ import type { ConverterFactory } from '../routing/converters.ts';
 import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders, type SecurityHeaderOptions } from '../security/headers.ts';
 import { headerNames } from '../http/writer.ts';
 import { compileHeads, type ResponseHeads } from '../http/fast-write.ts';
-import type { Scaffold } from '../app/scaffold.ts';
+import type { ScopeRegistrations as Scaffold } from '../http/registrations.ts';
 import { compileRouteInputs, type RouteInputs } from '../steps/inputs.ts';
 import type { BodyLimits } from '../http/body/index.ts';
 import { compileSteps, type CompiledStep, type StepDeclaration } from '../steps/step.ts';
 import type { AfterRequestHook, BeforeRequestHook, RouteOptions, TeardownRequestHook, View } from '../http/view.ts';
 
-const NAME_OK = /^[A-Za-z_][A-Za-z0-9_]*$/;
+import { IDENTIFIER as NAME_OK } from '../util/identifier.ts';
 
 /** @internal A compiled route: its view with every step, hook, handler and header it will meet. */
 export class RouteEntry {

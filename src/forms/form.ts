@@ -71,7 +71,10 @@ export type FormObject = Readonly<Record<string, unknown>>;
 /** Submitted strings by field name, kept for re-rendering. */
 export type FormData = Readonly<Record<string, string | readonly string[]>>;
 
-/** @internal Marks form states and leads to their definition; a symbol keeps it out of templates. */
+/**
+ * Marks form states and leads to their definition; a symbol keeps it out of templates. Not
+ * exported from any public entry, but declared in the typings: {@link FormState} names it.
+ */
 export const FORM_DEFINITION: unique symbol = Symbol('phial.form');
 
 /** The resolved definition a form state belongs to. */

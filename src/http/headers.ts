@@ -12,6 +12,13 @@
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
+/**
+ * Key of {@link ResponseHeaders}' unvalidated setter. A symbol no public entry exports, so app code
+ * cannot reach a way around the header checks; declared in the typings only because the class
+ * names it.
+ */
+export const SET_TRUSTED: unique symbol = Symbol('phial.headers.setTrusted');
+
 /** Thrown when a header name or value would be unsafe to write. */
 export class HeaderValueError extends TypeError {
   readonly code = 'PHIAL_E_HEADER_VALUE';
@@ -97,7 +104,7 @@ export class ResponseHeaders {
    * @internal Sets a header the framework built from constants (no validation: the value is
    * known to be safe). Never call it with request data.
    */
-  setTrusted(lowerName: string, value: string): this {
+  [SET_TRUSTED](lowerName: string, value: string): this {
     this.map.set(lowerName, value);
     return this;
   }

@@ -9,7 +9,7 @@
  */
 import { Readable } from 'node:stream';
 import { Response } from './response.ts';
-import type { HeadersInit } from './headers.ts';
+import { SET_TRUSTED, type HeadersInit } from './headers.ts';
 import { TemplateResult } from './template-result.ts';
 import type { ViewBody, ViewReturn } from './view.ts';
 
@@ -22,7 +22,7 @@ const JSON_TYPE = 'application/json';
 
 function typed(body: string | Uint8Array | Readable, contentType: string): Response {
   const res = new Response(body);
-  res.headers.setTrusted('content-type', contentType);
+  res.headers[SET_TRUSTED]('content-type', contentType);
   return res;
 }
 

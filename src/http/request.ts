@@ -18,8 +18,7 @@ import { readRequestBody, resolveBodyLimits, type BodyLimits, type FileMap, type
 import { parseCookieHeader } from './cookies.ts';
 import { parseQueryArgs } from './query.ts';
 import { decodeUtf8 } from './body/text.ts';
-import type { Session } from '../sessions/session.ts';
-import type { SessionValues } from '../steps/sessions.ts';
+import type { Session, SessionValues } from '../sessions/session.ts';
 import { NO_TRUSTED_PROXIES, resolveForwarded, type ForwardedInfo, type TrustedProxies } from './proxy.ts';
 import { cspNonce } from '../security/nonce.ts';
 

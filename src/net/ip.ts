@@ -208,3 +208,19 @@ export function ipInCidr(addr: string | IpAddress, cidr: Cidr): boolean {
   const mask = (0xff << (8 - rest)) & 0xff;
   return (ip.bytes[full]! & mask) === (cidr.bytes[full]! & mask);
 }
+
+/**
+ * Whether an address is a loopback address: 127.0.0.0/8 or `::1`. An IPv4-mapped address counts
+ * as the IPv4 address it maps. Text that is not exactly one address (a host name included) is not
+ * loopback: this asks about an address the socket or a trusted proxy reported, never a name.
+ * @example isLoopbackIp('127.0.0.2') // true
+ * @example isLoopbackIp('::ffff:127.0.0.1') // true
+ * @example isLoopbackIp('localhost') // false
+ */
+export function isLoopbackIp(addr: string | IpAddress): boolean {
+  const ip = typeof addr === 'string' ? parseIp(addr) : addr;
+  if (ip === null) return false;
+  if (ip.family === 4) return ip.bytes[0] === 127;
+  for (let i = 0; i < 15; i++) if (ip.bytes[i] !== 0) return false;
+  return ip.bytes[15] === 1;
+}

@@ -10,6 +10,7 @@ import type { ConverterFactory } from './converters.ts';
 import { SPLIT_INVALID, SPLIT_REDIRECT, SPLIT_TRAILING, canonicalLocation, splitPath } from './path.ts';
 import { RuleError, parseRule } from './rule.ts';
 import { SLASH_REDIRECT, TrieNode, Walk, insert, segmentKey, walk } from './trie.ts';
+import { IDENTIFIER } from '../util/identifier.ts';
 
 export { BuildError } from './build.ts';
 
@@ -130,7 +131,7 @@ export class UrlMap<D = unknown> {
     this.#strictSlashes = options.strictSlashes ?? true;
     const converters = new Map(defaultConverters);
     for (const [name, factory] of Object.entries(options.converters ?? {})) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || typeof factory !== 'function') {
+      if (!IDENTIFIER.test(name) || typeof factory !== 'function') {
         throw new RuleError(`<${name}:…>`, 'a converter needs an identifier name and a factory function');
       }
       converters.set(name, factory);

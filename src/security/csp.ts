@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { cspError, show } from './validate.ts';
+import { cspError } from './validate.ts';
+import { quote as show } from '../util/quote.ts';
 import { cspSourceKind } from './csp-source.ts';
-import type { SecurityHeaderOptions } from './headers.ts';
 
 /**
  * CSP directives by name, each a list of source expressions exactly as they appear in the
@@ -136,11 +136,18 @@ export interface CompiledCsp {
   readonly staticCsp: string | null;
 }
 
+/** The CSP part of `SecurityHeaderOptions` (documented there), declared here so headers.ts imports this module, not the reverse. */
+export interface CspOptions {
+  contentSecurityPolicy?: CspDirectives | false;
+  contentSecurityPolicyReportOnly?: boolean;
+  allowUnsafeInlineScript?: boolean;
+}
+
 /**
  * Validates and serialises the CSP options.
  * @throws {TypeError} naming the directive or value that is not CSP grammar, or unsafe inline script
  */
-export function compileCsp(o: Pick<SecurityHeaderOptions, 'contentSecurityPolicy' | 'contentSecurityPolicyReportOnly' | 'allowUnsafeInlineScript'>): CompiledCsp {
+export function compileCsp(o: CspOptions): CompiledCsp {
   const reportOnly = o.contentSecurityPolicyReportOnly ?? false;
   if (typeof reportOnly !== 'boolean') throw cspError('contentSecurityPolicyReportOnly must be a boolean');
   const cspHeaderName = reportOnly ? 'content-security-policy-report-only' : 'content-security-policy';

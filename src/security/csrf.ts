@@ -21,8 +21,15 @@
 import { checkCrossOrigin, type CrossOriginFailure, type CrossOriginPass, type TrustedOrigins } from './csrf-origin.ts';
 import { CSRF_HEADER_NAME, verifyCsrfToken, type CsrfTokenFailure } from './csrf-token.ts';
 
-export * from './csrf-origin.ts';
-export * from './csrf-token.ts';
+// The two parts are reachable from this module, the one the rest of Phial imports.
+export {
+  checkCrossOrigin, isSafeMethod, normalizeOrigin, trustedOrigins,
+  type CrossOriginFailure, type CrossOriginInput, type CrossOriginPass, type CrossOriginResult, type TrustedOrigins,
+} from './csrf-origin.ts';
+export {
+  CSRF_DEFAULT_MAX_AGE_SECONDS, CSRF_FIELD_NAME, CSRF_HEADER_NAME, generateCsrfToken, newCsrfSecret, verifyCsrfToken,
+  type CsrfTokenFailure, type CsrfTokenResult, type VerifyCsrfTokenOptions,
+} from './csrf-token.ts';
 
 /** A value, or a function producing it on demand (so a body or a session is only read if needed). */
 export type Lazy<T> = T | (() => T | Promise<T>);

@@ -14,7 +14,8 @@
  * @module
  */
 import { BASE64_VALUE, compileCsp, DEFAULT_CSP, type CspDirectives } from './csp.ts';
-import { invalid, show } from './validate.ts';
+import { invalid } from './validate.ts';
+import { quote } from '../util/quote.ts';
 
 export { DEFAULT_CSP, type CspDirectives };
 
@@ -156,16 +157,16 @@ function oneOf<T extends string>(what: string, value: unknown, allowed: readonly
   if (value === undefined) return fallback;
   if (value === false) return false;
   if ((allowed as readonly unknown[]).includes(value)) return value as T;
-  throw invalid(what, `${show(value)} is not one of ${allowed.map((a) => show(a)).join(', ')} or false`);
+  throw invalid(what, `${quote(value)} is not one of ${allowed.map((a) => quote(a)).join(', ')} or false`);
 }
 
 function compileHsts(o: StrictTransportSecurityOptions | false | undefined): string | null {
   if (o === false) return null;
-  if (o !== undefined && (typeof o !== 'object' || o === null)) throw invalid('Strict-Transport-Security', `${show(o)} must be an object or false`);
+  if (o !== undefined && (typeof o !== 'object' || o === null)) throw invalid('Strict-Transport-Security', `${quote(o)} must be an object or false`);
   const maxAge = o?.maxAge ?? HSTS_DEFAULT_MAX_AGE;
   const sub = o?.includeSubDomains ?? true;
   const preload = o?.preload ?? false;
-  if (!Number.isSafeInteger(maxAge) || maxAge < 0) throw invalid('Strict-Transport-Security', `maxAge ${show(maxAge)} must be a non-negative integer (seconds)`);
+  if (!Number.isSafeInteger(maxAge) || maxAge < 0) throw invalid('Strict-Transport-Security', `maxAge ${quote(maxAge)} must be a non-negative integer (seconds)`);
   if (typeof sub !== 'boolean' || typeof preload !== 'boolean') throw invalid('Strict-Transport-Security', 'includeSubDomains and preload must be booleans');
   if (preload && (maxAge < HSTS_PRELOAD_MIN_MAX_AGE || !sub)) {
     throw invalid('Strict-Transport-Security', `preload needs maxAge >= ${HSTS_PRELOAD_MIN_MAX_AGE} and includeSubDomains (hstspreload.org)`);
@@ -178,7 +179,7 @@ function compileReferrerPolicy(v: string | false | undefined): string | null {
   if (v === undefined) return 'strict-origin-when-cross-origin';
   const tokens = typeof v === 'string' ? v.split(',').map((t) => t.trim()) : [];
   if (tokens.length === 0 || tokens.some((t) => !REFERRER_TOKENS.has(t))) {
-    throw invalid('Referrer-Policy', `${show(v)}; expected one or more of ${[...REFERRER_TOKENS].join(', ')}`);
+    throw invalid('Referrer-Policy', `${quote(v)}; expected one or more of ${[...REFERRER_TOKENS].join(', ')}`);
   }
   return tokens.join(', ');
 }
@@ -188,7 +189,7 @@ function compilePermissionsPolicy(user: SecurityHeaderOptions['permissionsPolicy
   if (user === false) return null;
   const merged = new Map<string, readonly string[]>(Object.entries(DEFAULT_PERMISSIONS_POLICY));
   for (const [feature, list] of Object.entries(user ?? {})) {
-    if (!FEATURE_NAME.test(feature)) throw invalid('Permissions-Policy', `feature name ${show(feature)} must be lower-case letters, digits and "-"`);
+    if (!FEATURE_NAME.test(feature)) throw invalid('Permissions-Policy', `feature name ${quote(feature)} must be lower-case letters, digits and "-"`);
     if (list === false) { merged.delete(feature); continue; }
     if (!Array.isArray(list)) throw invalid('Permissions-Policy', `feature "${feature}" needs an array allowlist or false`);
     merged.set(feature, list as readonly string[]);
@@ -214,7 +215,7 @@ function permissionsItem(feature: string, item: unknown): string {
     if (origin === item) return `"${item}"`;
   }
   const hint = item === "'self'" ? ' (write self without quotes)' : item === 'none' || item === "'none'" ? ' (write [] to disable)' : '';
-  throw invalid('Permissions-Policy', `feature "${feature}": allowlist item ${show(item)} must be self, * or an origin like https://app.example${hint}`);
+  throw invalid('Permissions-Policy', `feature "${feature}": allowlist item ${quote(item)} must be self, * or an origin like https://app.example${hint}`);
 }
 
 /**

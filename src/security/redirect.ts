@@ -1,12 +1,13 @@
 /**
- * `redirect()`: a Location header that cannot be turned into an injection or a different host.
+ * Redirect targets: a Location value that cannot be turned into an injection or a different host
+ * (`redirect()` in `src/http/redirect.ts` emits only what {@link checkRedirectTarget} returns).
  *
  * Rules (cases C08, C09, C11, C13): the target is validated and normalised once, and the exact
  * string checked is the one emitted — nothing re-encodes it afterwards. CR, LF, NUL, every other
  * C0 control, DEL and backslash are refused (browsers read `/\x` as `//x`; a header writer that
  * drops a tab turns `/<TAB>/x` into `//x`). A relative target must stay on this origin, so `//x`
  * and `////x` are refused. An absolute target must be `http:` or `https:` (no `javascript:`,
- * `data:`, …). The response has no HTML body echoing the URL.
+ * `data:`, …).
  *
  * {@link safeNextUrl} is the stricter check for a "return to" value from the request (a login
  * `next` parameter): only this origin or an allow-list of origins, with a fallback instead of
@@ -15,10 +16,6 @@
  * @module
  */
 import { BadRequest } from '../errors/http.ts';
-import { Response } from '../http/response.ts';
-
-/** Redirect statuses (RFC 9110 §15.4). 303 turns any method into GET; 307/308 keep it. */
-export type RedirectStatus = 301 | 302 | 303 | 307 | 308;
 
 const BASE = 'http://phial.invalid';
 // eslint-disable-next-line no-control-regex
@@ -120,20 +117,4 @@ export function safeNextUrl(value: unknown, options: SafeNextOptions): string {
   // The emitted string must pass redirect()'s own check unchanged (it would be a bug otherwise).
   try { if (checkRedirectTarget(out) !== out) return fallback; } catch { return fallback; }
   return out;
-}
-
-/**
- * A redirect response, like Flask's `redirect(location, code=302)`.
- *
- * @param location - a relative URL on this site (`/notes/3`) or an absolute http(s) URL
- * @param status - 301, 302 (default, Flask's), 303, 307 or 308
- * @throws {BadRequest} for an unsafe target (see the module notes)
- * @throws {RangeError} for a non-redirect status
- * @example
- * return redirect(app.urlFor('notes.show', { id: note.id }), 303);
- */
-export function redirect(location: string, status: RedirectStatus = 302): Response {
-  if (![301, 302, 303, 307, 308].includes(status)) throw new RangeError(`Not a redirect status: ${String(status)}`);
-  const target = checkRedirectTarget(location);
-  return new Response(null, { status, headers: { location: target } });
 }

@@ -7,6 +7,3 @@
 export const invalid = (what: string, detail: string): TypeError => new TypeError(`Invalid ${what}: ${detail}`);
 export const cspError = (detail: string): TypeError => invalid('Content-Security-Policy', detail);
 
-/** JSON quoting shows control characters escaped, so a message never carries a raw CR/LF. */
-export const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
-

@@ -6,21 +6,15 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ServerLimits } from './limits.ts';
+import type { Logger } from '../util/logger.ts';
 
-/** One pino-style log method: a merge object first, then an optional message. */
-export type LogFn = (obj: object, msg?: string) => void;
+export type { LogFn } from '../util/logger.ts';
 
 /**
  * The slice of a pino logger the server layer uses; a pino `Logger` satisfies it.
  * `flush` is called before the process exits so buffered lines are not lost.
  */
-export interface ServerLogger {
-  debug: LogFn;
-  info: LogFn;
-  warn: LogFn;
-  error: LogFn;
-  flush?: (cb?: (err?: Error) => void) => void;
-}
+export type ServerLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error' | 'flush'>;
 
 /**
  * What `serve()` needs from an app (source: `src/app/phial.ts`, `Phial`).

@@ -23,7 +23,8 @@
  *
  * @module
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { AES_GCM_IV_BYTES, AES_GCM_TAG_BYTES, openAesGcm, sealAesGcm } from '../crypto/aes-gcm.ts';
 import { base64UrlDecode, base64UrlEncode } from './base64.ts';
 import { BadPayload, BadSignature, SignatureExpired, checkSecretKeys, type TimedValue } from './itsdangerous.ts';
 import { TaggedJsonError, taggedDumps, taggedLoads } from './tagged-json.ts';
@@ -36,11 +37,9 @@ export const MASTER_INFO = 'phial/session-cookie/aes-256-gcm/v1/master';
 export const MESSAGE_INFO = 'phial/session-cookie/aes-256-gcm/v1/cookie';
 
 const SALT_BYTES = 16;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const TS_BYTES = 8;
-const HEADER_BYTES = 1 + SALT_BYTES + IV_BYTES;
-const MIN_BYTES = HEADER_BYTES + TS_BYTES + TAG_BYTES;
+const HEADER_BYTES = 1 + SALT_BYTES + AES_GCM_IV_BYTES;
+const MIN_BYTES = HEADER_BYTES + TS_BYTES + AES_GCM_TAG_BYTES;
 /** Longest cookie value accepted for decryption, characters (browsers store at most ~4 KiB). */
 export const MAX_ENCRYPTED_COOKIE_LENGTH = 8192;
 
@@ -103,10 +102,8 @@ export class EncryptedCookieCodec {
     const plain = Buffer.allocUnsafe(TS_BYTES + Buffer.byteLength(json, 'utf8'));
     plain.writeBigUInt64BE(BigInt(timestamp));
     plain.write(json, TS_BYTES, 'utf8');
-    const cipher = createCipheriv('aes-256-gcm', cookieKey(this.#keys[0]!, salt), iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(header.subarray(0, 1));
-    const body = Buffer.concat([header, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-    return base64UrlEncode(body);
+    const sealed = sealAesGcm(cookieKey(this.#keys[0]!, salt), iv, plain, header.subarray(0, 1));
+    return base64UrlEncode(Buffer.concat([header, sealed]));
   }
 
   /**
@@ -127,17 +124,12 @@ export class EncryptedCookieCodec {
     if (body[0] !== ENCRYPTED_COOKIE_VERSION) throw new BadSignature(`unknown encrypted cookie version ${body[0]}`);
     const salt = body.subarray(1, 1 + SALT_BYTES);
     const iv = body.subarray(1 + SALT_BYTES, HEADER_BYTES);
-    const sealed = body.subarray(HEADER_BYTES, body.length - TAG_BYTES);
-    const tag = body.subarray(body.length - TAG_BYTES);
+    const sealed = body.subarray(HEADER_BYTES);
     let plain: Buffer | null = null;
     for (const master of this.#keys) {
-      const decipher = createDecipheriv('aes-256-gcm', cookieKey(master, salt), iv, { authTagLength: TAG_BYTES });
-      decipher.setAAD(body.subarray(0, 1));
-      decipher.setAuthTag(tag);
-      try {
-        plain = Buffer.concat([decipher.update(sealed), decipher.final()]);
-        break;
-      } catch { /* wrong key or tampered: try the next key */ }
+      // null: wrong key or tampered, so the next key is tried.
+      plain = openAesGcm(cookieKey(master, salt), iv, sealed, body.subarray(0, 1));
+      if (plain !== null) break;
     }
     if (plain === null) throw new BadSignature('cookie is not authentic under any key');
     const ts = plain.readBigUInt64BE(0);

@@ -2,8 +2,13 @@
  * Sessions: Flask-compatible signed cookies, encrypted cookies and server-side stores behind one
  * interface (`createSessionInterface`). See docs/sessions.md.
  *
- * The stores are exported from their own modules (`./stores/sqlite.ts`, `./stores/redis.ts`,
- * `./stores/postgres.ts`) so that importing sessions never loads a database driver the app does
+ * What an app needs: the session and option types, the values a session can hold beyond JSON
+ * (`Markup`, `Uuid`, `tuple`), `MemoryStore` for development, the `SessionStore` contract for a
+ * store of its own, and the session interface for serving sessions outside Phial's request path.
+ * The formats' building blocks (signer, codec, tagged JSON, id hashing) stay inside.
+ *
+ * The stores are exported from their own modules (`phial/sessions/sqlite`, `phial/sessions/redis`,
+ * `phial/sessions/postgres`) so that importing sessions never loads a database driver the app does
  * not use.
  *
  * @module
@@ -16,13 +21,7 @@ export {
   type SessionOptions, type CommonSessionOptions, type SignedCookieSessionOptions, type EncryptedCookieSessionOptions,
   type ServerSessionOptions, type SessionSaveResult, type SessionErrorCode,
 } from './options.ts';
-export { Session, type SessionData, type FlashedMessagesOptions, FLASHES_KEY, CSRF_SECRET_KEY } from './session.ts';
-export { Markup, Uuid, tuple, isTuple, taggedDumps, taggedLoads, TaggedJsonError } from './tagged-json.ts';
-export {
-  URLSafeTimedSerializer, BadData, BadSignature, BadTimeSignature, SignatureExpired, BadPayload, FLASK_SESSION_SALT,
-  type TimedSerializerOptions, type TimedValue,
-} from './itsdangerous.ts';
-export { EncryptedCookieCodec, type EncryptedCookieOptions } from './encrypted.ts';
-export { newSessionId, storeKey } from './server-interface.ts';
+export { Session, type SessionData, type FlashedMessagesOptions } from './session.ts';
+export { Markup, Uuid, tuple, isTuple } from './tagged-json.ts';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.ts';
 export { SessionStoreError, type SessionStore, type SessionRecord, type SessionSetOptions } from './stores/types.ts';

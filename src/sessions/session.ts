@@ -14,6 +14,12 @@ import { Markup, isTuple, tuple } from './tagged-json.ts';
 /** Session contents: string keys, tagged-JSON values (see `taggedDumps`). */
 export type SessionData = Record<string, unknown>;
 
+/** The values every session may hold. Augment it to type `req.session`:
+ * `declare module 'phial' { interface SessionValues { userId: number } }`. */
+export interface SessionValues {
+  [key: string]: unknown;
+}
+
 /** Flask's key for flashed messages: a list of `(category, message)` tuples. */
 export const FLASHES_KEY = '_flashes';
 /** Flask-WTF's key for the raw CSRF secret, so a session shared with Flask keeps one secret. */

@@ -15,7 +15,7 @@ import type { Request } from '../http/request.ts';
 import { matchesMediaRange, parseMediaType } from '../http/content-type.ts';
 import { parseUrlEncoded, type BodyLimits } from '../http/body/index.ts';
 import { isStandardSchema, validate } from '../validation/standard-schema.ts';
-import { SetupError } from '../app/scaffold.ts';
+import { SetupError } from '../errors/setup.ts';
 import type { RouteOptions, RouteSchemas } from '../http/view.ts';
 
 const JSON_TYPES = ['application/json', '*/*+json'] as const;

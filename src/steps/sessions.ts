@@ -52,12 +52,6 @@ export interface AppCsrfOptions {
   maxAgeSeconds?: number;
 }
 
-/** The values every session may hold. Augment it to type `req.session`:
- * `declare module 'phial' { interface SessionValues { userId: number } }`. */
-export interface SessionValues {
-  [key: string]: unknown;
-}
-
 /** @internal What the request path needs for sessions and CSRF, resolved at freeze. */
 export class SessionRuntime {
   readonly iface: SessionInterface;

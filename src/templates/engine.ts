@@ -24,6 +24,7 @@ import {
 } from './helpers.ts';
 import type { RenderHelpers } from './helpers.ts';
 import type { FilterImpl } from './liquid-types.ts';
+import { IDENTIFIER } from '../util/identifier.ts';
 
 /** Options of {@link TemplateEngine}. */
 export interface TemplateEngineOptions {
@@ -68,7 +69,6 @@ export interface AddFilterOptions {
   raw?: boolean;
 }
 
-const FILTER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Renders the app's Liquid templates from files under `roots`.
@@ -163,7 +163,7 @@ export class TemplateEngine {
     if (this.#frozen) {
       throw new Error(`TemplateEngine.addFilter("${name}"): setup is frozen after the first render`);
     }
-    if (typeof name !== 'string' || !FILTER_NAME.test(name)) {
+    if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
       throw new TypeError(`TemplateEngine.addFilter: invalid filter name ${JSON.stringify(name)}`);
     }
     if (this.#liquid.filters[name] !== undefined) {

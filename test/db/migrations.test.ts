@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { createDatabase, createMigrationFile, DatabaseError, listMigrationFiles, Migrator, sql, type Database } from 'phial/db';
+import { createDatabase, DatabaseError, Migrator, sql, type Database } from 'phial/db';
+import { createMigrationFile, listMigrationFiles } from '../../src/db/migrations.ts';
 import { makeApp, tempDir } from '../helpers.ts';
 import { DIALECTS, migrationsFolder, type TestDatabase } from './helpers.ts';
 

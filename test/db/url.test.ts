@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { DatabaseError, describeTarget, parseDatabaseUrl, type PostgresTarget } from 'phial/db';
+import { DatabaseError, type PostgresTarget } from 'phial/db';
+import { describeTarget, parseDatabaseUrl } from '../../src/db/url.ts';
 import { checkTransport, tlsOptions } from '../../src/db/postgres.ts';
 import { tempDir } from '../helpers.ts';
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { isIPv4, isIPv6 } from 'node:net';
 import fc from 'fast-check';
-import { canonicalIp, CidrError, formatIp, ipInCidr, parseCidr, parseIp } from '../../src/net/ip.ts';
+import { canonicalIp, CidrError, formatIp, ipInCidr, isLoopbackIp, parseCidr, parseIp } from '../../src/net/ip.ts';
 
 /** WHATWG URL's IPv6 serialiser compresses like RFC 5952 §4: an independent oracle. */
 function whatwgIpv6(text: string): string {
@@ -125,6 +125,26 @@ describe('parseCidr / ipInCidr', () => {
       const ip = parseIp(addr)!;
       assert.ok(ipInCidr(addr, parseCidr(addr)));
       assert.ok(ipInCidr(addr, parseCidr(ip.family === 4 ? '0.0.0.0/0' : '::/0')));
+    }));
+  });
+});
+
+describe('isLoopbackIp', () => {
+  it('is 127.0.0.0/8 and ::1 in every spelling, and nothing else', () => {
+    for (const s of ['127.0.0.1', '127.255.0.9', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '::ffff:7f00:1']) assert.ok(isLoopbackIp(s), s);
+    for (const s of ['', 'localhost', '128.0.0.1', '10.0.0.1', '::', '::2', '1::1', '::ffff:10.0.0.1', '127.1', '127.0.0.1.evil', '[::1]']) {
+      assert.ok(!isLoopbackIp(s), s);
+    }
+    assert.ok(isLoopbackIp({ family: 4, bytes: [127, 0, 0, 1] }));
+  });
+
+  it('property: agrees with 127.0.0.0/8 ∪ ::1/128 on canonical addresses', () => {
+    const lo4 = parseCidr('127.0.0.0/8');
+    const lo6 = parseCidr('::1');
+    const v4 = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }).map((b) => formatIp({ family: 4, bytes: b }));
+    const v6 = fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 16, maxLength: 16 }).map((b) => formatIp({ family: 6, bytes: b }));
+    fc.assert(fc.property(fc.oneof(v4, v6, fc.constant('::1')), (addr) => {
+      assert.equal(isLoopbackIp(addr), ipInCidr(addr, lo4) || ipInCidr(addr, lo6));
     }));
   });
 });

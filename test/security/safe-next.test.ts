@@ -2,7 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { checkRedirectTarget, MAX_NEXT_URL_LENGTH, redirect, safeNextUrl } from '../../src/security/redirect.ts';
+import { checkRedirectTarget, MAX_NEXT_URL_LENGTH, safeNextUrl } from '../../src/security/redirect.ts';
+import { redirect } from '../../src/http/redirect.ts';
 import { makeApp, rawRequest } from '../helpers.ts';
 
 const ORIGIN = 'https://app.example';

@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MAX_SESSION_COOKIE_LENGTH, SessionError, URLSafeTimedSerializer, createSessionInterface, sessionCookieName,
+  MAX_SESSION_COOKIE_LENGTH, SessionError, createSessionInterface, sessionCookieName,
   SESSION_COOKIE_ATTRIBUTES, type Session, type SessionInterface, type SessionSaveResult,
 } from '../../src/sessions/index.ts';
+import { URLSafeTimedSerializer } from '../../src/sessions/itsdangerous.ts';
 import { taggedDumps } from '../../src/sessions/tagged-json.ts';
 import { ConfigError } from '../../src/config/config.ts';
 

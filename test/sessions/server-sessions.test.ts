@@ -7,8 +7,9 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
-  MemoryStore, SessionError, createSessionInterface, storeKey, type Session, type SessionInterface, type SessionSaveResult,
+  MemoryStore, SessionError, createSessionInterface, type Session, type SessionInterface, type SessionSaveResult,
 } from '../../src/sessions/index.ts';
+import { storeKey } from '../../src/sessions/server-interface.ts';
 import type { SessionStore } from '../../src/sessions/stores/types.ts';
 import { backends } from './backends.ts';
 

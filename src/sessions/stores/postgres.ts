@@ -8,10 +8,12 @@
  *   read and update), so app servers with skewed clocks agree on it.
  * - Expired rows are deleted periodically (default every 5 minutes) by whichever process runs
  *   the purge; they are never returned in between.
+ * - node-postgres is imported when a pool the store owns is first needed, so a module that
+ *   imports this store without using it (one back-end picked by configuration) loads no driver.
  *
  * @module
  */
-import pg from 'pg';
+import type pg from 'pg';
 import {
   SessionStoreError, checkRecord, checkStoreId, checkTableName, purgeIntervalMs, ttlMs,
   type SessionRecord, type SessionSetOptions, type SessionStore,
@@ -43,7 +45,9 @@ const ALREADY_EXISTS = new Set(['42P07', '23505']);
 export class PostgresSessionStore implements SessionStore {
   /** The table in use, as given. */
   readonly table: string;
-  readonly #pool: pg.Pool;
+  /** The pool, created on first use when the store owns it. */
+  #pool: Promise<pg.Pool> | undefined;
+  readonly #poolConfig: pg.PoolConfig | undefined;
   readonly #owned: boolean;
   readonly #q: string;
   #ready: Promise<void> | undefined;
@@ -55,16 +59,21 @@ export class PostgresSessionStore implements SessionStore {
     this.#q = this.table.split('.').map((p) => `"${p}"`).join('.');
     const every = purgeIntervalMs(options.purgeInterval ?? 300);
     if (options.pool) {
-      this.#pool = options.pool;
+      this.#pool = Promise.resolve(options.pool);
       this.#owned = false;
     } else {
-      this.#pool = new pg.Pool({ ...options.config, ...(options.connectionString ? { connectionString: options.connectionString } : {}) });
+      this.#poolConfig = { ...options.config, ...(options.connectionString ? { connectionString: options.connectionString } : {}) };
       this.#owned = true;
     }
     if (every > 0) {
       this.#timer = setInterval(() => { this.purge().catch(() => { /* retried next interval; reads filter anyway */ }); }, every);
       this.#timer.unref();
     }
+  }
+
+  #pooled(): Promise<pg.Pool> {
+    // One promise, so concurrent first calls share one pool.
+    return (this.#pool ??= import('pg').then(({ default: driver }) => new driver.Pool(this.#poolConfig)));
   }
 
   /** Creates the table once; a failure is retried by the next call. */
@@ -77,7 +86,7 @@ export class PostgresSessionStore implements SessionStore {
           created_at bigint NOT NULL, last_seen_at bigint NOT NULL, expires_at timestamptz NOT NULL)`,
         `CREATE INDEX IF NOT EXISTS ${index} ON ${this.#q} (expires_at)`,
       ]) {
-        try { await this.#pool.query(sql); } catch (err) {
+        try { await (await this.#pooled()).query(sql); } catch (err) {
           if (!ALREADY_EXISTS.has((err as { code?: string }).code ?? '')) throw err;
         }
       }
@@ -87,7 +96,7 @@ export class PostgresSessionStore implements SessionStore {
 
   async #query(sql: string, values: unknown[]): Promise<pg.QueryResult> {
     await this.#init();
-    return this.#pool.query(sql, values);
+    return (await this.#pooled()).query(sql, values);
   }
 
   async get(id: string): Promise<SessionRecord | null> {
@@ -133,6 +142,7 @@ export class PostgresSessionStore implements SessionStore {
     clearInterval(this.#timer);
     // A table creation still running would use the pool after end(): let it settle first.
     await this.#ready?.catch(() => undefined);
-    if (this.#owned) await this.#pool.end();
+    // A pool never created has nothing to end.
+    if (this.#owned && this.#pool !== undefined) await (await this.#pool).end();
   }
 }

@@ -7,9 +7,13 @@
  * `{"v":1,"d":data,"c":createdAt,"s":lastSeenAt}`; a value that does not parse is treated as
  * absent (and logged by nobody: it can only come from another writer on the same prefix).
  *
+ * ioredis is imported, and a client the store owns connected, on the store's first command, so a
+ * module that imports this store without using it (one back-end picked by configuration) loads no
+ * driver.
+ *
  * @module
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import {
   SessionStoreError, checkRecord, checkStoreId, ttlMs,
   type SessionRecord, type SessionSetOptions, type SessionStore,
@@ -47,7 +51,10 @@ function parse(text: string | null): SessionRecord | null {
 export class RedisSessionStore implements SessionStore {
   /** The key prefix in use. */
   readonly prefix: string;
-  readonly #client: Redis;
+  /** The client, created on first use when the store owns it. */
+  #client: Promise<Redis> | undefined;
+  readonly #url: string | undefined;
+  readonly #redisOptions: RedisOptions;
   readonly #owned: boolean;
   #closed = false;
 
@@ -55,13 +62,20 @@ export class RedisSessionStore implements SessionStore {
     const prefix = options.prefix ?? 'phial:session:';
     if (typeof prefix !== 'string' || !/^[\x21-\x7e]{1,100}$/.test(prefix)) throw new TypeError('Redis session prefix must be 1-100 printable ASCII characters');
     this.prefix = prefix;
+    this.#url = options.url;
+    this.#redisOptions = options.redis ?? {};
     if (options.client) {
-      this.#client = options.client;
+      this.#client = Promise.resolve(options.client);
       this.#owned = false;
     } else {
-      this.#client = options.url ? new Redis(options.url, options.redis ?? {}) : new Redis(options.redis ?? {});
       this.#owned = true;
     }
+  }
+
+  #redis(): Promise<Redis> {
+    // One promise, so concurrent first commands share one client.
+    return (this.#client ??= import('ioredis').then(({ Redis: Client }) =>
+      this.#url ? new Client(this.#url, this.#redisOptions) : new Client(this.#redisOptions)));
   }
 
   #key(id: string): string {
@@ -70,7 +84,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async get(id: string): Promise<SessionRecord | null> {
-    return parse(await this.#client.get(this.#key(id)));
+    const key = this.#key(id);
+    return parse(await (await this.#redis()).get(key));
   }
 
   async set(id: string, record: SessionRecord, ttlSeconds: number, options: SessionSetOptions = {}): Promise<boolean> {
@@ -78,19 +93,22 @@ export class RedisSessionStore implements SessionStore {
     checkRecord(record);
     const value = JSON.stringify({ v: 1, d: record.data, c: record.createdAt, s: record.lastSeenAt });
     const ms = ttlMs(ttlSeconds);
+    const client = await this.#redis();
     const reply = options.ifExists
-      ? await this.#client.set(key, value, 'PX', ms, 'XX')
-      : await this.#client.set(key, value, 'PX', ms);
+      ? await client.set(key, value, 'PX', ms, 'XX')
+      : await client.set(key, value, 'PX', ms);
     return reply === 'OK';
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#client.del(this.#key(id));
+    const key = this.#key(id);
+    await (await this.#redis()).del(key);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#owned) await this.#client.quit();
+    // A client never created has nothing to quit.
+    if (this.#owned && this.#client !== undefined) await (await this.#client).quit();
   }
 }

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { SQL_QUALIFIED_NAME } from '../../util/identifier.ts';
 
 /** One stored session. Times are Unix epoch milliseconds, from the session interface's clock. */
 export interface SessionRecord {
@@ -95,7 +96,7 @@ export function checkRecord(record: SessionRecord): SessionRecord {
  * @throws {TypeError} naming the value
  */
 export function checkTableName(name: string): string {
-  if (typeof name !== 'string' || !/^(?:[A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) {
+  if (typeof name !== 'string' || !SQL_QUALIFIED_NAME.test(name)) {
     throw new TypeError(`session table name must match [A-Za-z_][A-Za-z0-9_]* (optionally schema.table), got ${JSON.stringify(String(name))}`);
   }
   return name;

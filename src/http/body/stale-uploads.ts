@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { removeStaleUploadDirs } from '../http/body/upload-dirs.ts';
+import { removeStaleUploadDirs } from './upload-dirs.ts';
 
 /**
  * Removes this app's stale upload folders under `os.tmpdir()` (see `removeStaleUploadDirs` for
