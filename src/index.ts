@@ -43,6 +43,8 @@ export { type Converter, type ConverterFactory, NO_MATCH } from './routing/conve
 export { RuleError, BuildError } from './routing/index.ts';
 export { type SecurityHeaderOptions, type CspDirectives } from './security/headers.ts';
 export { ConfigError, type PhialConfig, type PhialOptions, type PhialEnv, type ServerLimits } from './config/config.ts';
+export { PhialError } from './errors/phial-error.ts';
+export { ERROR_CODES, type PhialErrorCode, type ErrorCodeInfo } from './errors/registry.ts';
 export { renderSandboxed } from './templates/lazy.ts';
 export { SandboxError, TemplateError } from './templates/errors.ts';
 export type { SandboxLimits } from './templates/sandbox.ts';

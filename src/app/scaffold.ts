@@ -12,6 +12,10 @@ import type {
   ValidatedInputs, View,
 } from '../http/view.ts';
 import type { Blueprint } from './blueprint.ts';
+import { SetupError } from '../errors/setup-error.ts';
+
+// SetupError lived here; it is re-exported for the modules (and apps) that import it from here.
+export { SetupError, type SetupErrorCode } from '../errors/setup-error.ts';
 
 /** @internal A route as registered, before prefixes are applied. */
 export interface RouteRecord {
@@ -42,15 +46,6 @@ export interface BlueprintRegistration {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 
-/** Thrown when setup is done wrong (bad name, setup after the first request, …). */
-export class SetupError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-    this.name = 'SetupError';
-  }
-}
 
 /** @internal */
 export function assertName(kind: string, name: string): void {

@@ -15,7 +15,7 @@
  */
 import { resolveBodyLimits } from './body.ts';
 import type { BodyLimits } from '../http/body/index.ts';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import {
   assertStrongSecrets, checkBoolean, checkEnum, checkInteger, checkStringArray, ConfigError, envValue,
@@ -23,57 +23,18 @@ import {
 } from './env.ts';
 import { compileSecurityHeaders, type SecurityHeaderOptions } from '../security/headers.ts';
 import { compileTrustedProxies, parseTrustedProxies, type TrustedProxies, type TrustedProxiesOption } from '../http/proxy.ts';
+import { isLoopbackHost } from '../net/loopback.ts';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../server/limits.ts';
+import type { PhialEnv } from '../util/phial-env.ts';
 
 export { checkSecretKey, ConfigError, type ConfigErrorCode, type SecretKeySource } from './env.ts';
+// Owned by the lower layers; re-exported so the configuration's public names stay where they were.
+export { isLoopbackHost } from '../net/loopback.ts';
+export { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../server/limits.ts';
+export type { PhialEnv } from '../util/phial-env.ts';
 
-/** `'development'` (the default) or `'production'`; never inferred from `NODE_ENV`. */
-export type PhialEnv = 'development' | 'production';
 /** pino's levels. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-
-/** node:http limits applied by the server (reference/security.md §5). All positive integers. */
-export interface ServerLimits {
-  /** ms to receive the request head (slowloris) → 408; ≤ `requestTimeout` (Node requires it). */
-  headersTimeout: number;
-  /** ms for the whole request, head and body (slow POST) → 408; capped at 2^31-1 like every timer. */
-  requestTimeout: number;
-  /** ms an idle keep-alive socket stays open; behind a proxy that reuses upstream connections, set it above the proxy's idle timeout. */
-  keepAliveTimeout: number;
-  /** bytes of request line + headers → 431 beyond. */
-  maxHeaderSize: number;
-  /** requests served on one keep-alive connection before `Connection: close`. */
-  maxRequestsPerSocket: number;
-  /** concurrent sockets per process; further connections are dropped. Keep below `ulimit -n`. */
-  maxConnections: number;
-  /** ms graceful shutdown waits for in-flight requests after SIGTERM before closing sockets. */
-  shutdownTimeout: number;
-}
-
-/**
- * Server limit defaults, each chosen against a threat or a neighbour's default:
- * - `headersTimeout` 20 000 ms: honest clients send a head in milliseconds; 20 s tolerates a
- *   bad mobile link while cutting slowloris to a third of Node's 60 s.
- * - `requestTimeout` 60 000 ms: nginx's 60 s client timeouts; a 1 MiB body (the default
- *   `maxContentLength`) needs only ~20 KiB/s. Node's own 300 s lets slow POSTs pin sockets.
- * - `keepAliveTimeout` 5 000 ms: Node's default, itself the fix for CVE-2019-5739.
- * - `maxHeaderSize` 16 384 bytes: Node's default; within nginx's 4 × 8 KiB header buffers.
- * - `maxRequestsPerSocket` 1 000: nginx's `keepalive_requests`; bounds one connection's life so
- *   load spreads over workers and pods (Node's default is unlimited).
- * - `maxConnections` 10 000: Node's default is unlimited. 10 000 sockets × ~16 KiB of header
- *   buffer is ~160 MiB at worst, survivable in a 512 MiB container, yet well above what one
- *   event loop serves; raise it (and `ulimit -n`) for long-polling or SSE.
- * - `shutdownTimeout` 10 000 ms: fits inside Kubernetes' 30 s termination grace period with
- *   room for a preStop delay while endpoints are removed.
- */
-export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
-  headersTimeout: 20_000,
-  requestTimeout: 60_000,
-  keepAliveTimeout: 5_000,
-  maxHeaderSize: 16_384,
-  maxRequestsPerSocket: 1_000,
-  maxConnections: 10_000,
-  shutdownTimeout: 10_000,
-});
 
 /** Constructor options; all optional. See {@link loadConfig} for the environment variables. */
 export interface PhialOptions {
@@ -168,21 +129,6 @@ export interface PhialConfig {
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MAX_TIMER_MS = 2_147_483_647; // Node clamps larger timer delays to 1 ms: a "long" timeout would fire at once
 const SERVER_KEYS = Object.keys(DEFAULT_SERVER_LIMITS) as (keyof ServerLimits)[];
-const LOOPBACK = new BlockList();
-LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
-LOOPBACK.addAddress('::1', 'ipv6');
-
-/**
- * True for loopback binds only: `localhost`, 127.0.0.0/8, `::1` (also bracketed or
- * IPv4-mapped). `0.0.0.0`, `::`, `''` (all interfaces), LAN addresses and other names are not.
- */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase();
-  if (h === 'localhost') return true;
-  const family = isIP(h);
-  return family !== 0 && LOOPBACK.check(h, family === 6 ? 'ipv6' : 'ipv4');
-}
-
 /**
  * Validates an option value (even when overridden: a bad value in code is a bug either way),
  * then lets the first set environment variable override it.

@@ -8,13 +8,15 @@
  *
  * @module
  */
+import { PhialError } from '../errors/phial-error.ts';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** Thrown when a header name or value would be unsafe to write. */
-export class HeaderValueError extends TypeError {
-  readonly code = 'PHIAL_E_HEADER_VALUE';
+export class HeaderValueError extends PhialError {
+  declare readonly code: 'PHIAL_E_HEADER_VALUE';
+  constructor(message: string) { super('PHIAL_E_HEADER_VALUE', message); }
 }
 
 /**
