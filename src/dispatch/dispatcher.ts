@@ -14,7 +14,7 @@ import { writeHtmlFast, writeJsonFast } from '../http/fast-write.ts';
 import { errorResponse } from '../http/error-page.ts';
 import { headerNames, writeResponse, type WriteContext } from '../http/writer.ts';
 import { DEVELOPMENT_HOSTS, hasRepeatedHost, hostName, isTrustedHost } from '../http/hosts.ts';
-import { findClassHandler, findCodeHandler } from './error-handlers.ts';
+import { findErrorHandler } from './error-handlers.ts';
 import { isLoopbackHost } from '../config/config.ts';
 import type { UrlMap } from '../routing/map.ts';
 import { compileSecurityHeaders, mergeSecurityHeaderOptions, type CompiledSecurityHeaders } from '../security/headers.ts';
@@ -315,10 +315,10 @@ export class Dispatcher {
     else if (http.code >= 500 && http.code !== 505) this.logger.error({ status: http.code, description: http.description, reqId: req.id, method: req.method, path: req.path }, `HTTP ${http.code} on ${req.path} [${req.method}]`);
     let handler: ErrorHandler | undefined;
     let subject: unknown = err;
-    if (http) handler = findCodeHandler(scopes, http.code) ?? findClassHandler(scopes, http);
+    if (http) handler = findErrorHandler(scopes, http);
     else {
-      handler = findClassHandler(scopes, err);
-      if (!handler) { subject = new InternalServerError(err); handler = findCodeHandler(scopes, 500) ?? findClassHandler(scopes, subject); }
+      handler = findErrorHandler(scopes, err);
+      if (!handler) { subject = new InternalServerError(err); handler = findErrorHandler(scopes, subject); }
     }
     if (handler) {
       try {
