@@ -43,6 +43,7 @@ export { type Converter, type ConverterFactory, NO_MATCH } from './routing/conve
 export { RuleError, BuildError } from './routing/index.ts';
 export { type SecurityHeaderOptions, type CspDirectives } from './security/headers.ts';
 export { ConfigError, type PhialConfig, type PhialOptions, type PhialEnv, type ServerLimits } from './config/config.ts';
+export { envParsers, type AppSettings, type AppSettingsEnv, type SettingParser } from './config/config.ts';
 export { PhialError } from './errors/phial-error.ts';
 export { ERROR_CODES, type PhialErrorCode, type ErrorCodeInfo } from './errors/registry.ts';
 export { renderSandboxed } from './templates/lazy.ts';

@@ -9,4 +9,4 @@
 export type PhialEnv = 'development' | 'production';
 
 /** Every {@link PhialEnv}, in the order documented. */
-export const PHIAL_ENVS: readonly PhialEnv[] = Object.freeze(['development', 'production']);
+export const APP_ENVS: readonly PhialEnv[] = Object.freeze(['development', 'production']);
