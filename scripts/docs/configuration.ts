@@ -73,7 +73,7 @@ app.settings.pageSize; // number, frozen
 \`\`\`
 
 - The variable of a setting is the prefix and its name in upper snake case (\`pageSize\` →
-  \`NOTES_PAGE_SIZE\`). The prefix ends in \`_\` and is never \`PHIAL_\`, which is Phial's own.
+  \`NOTES_PAGE_SIZE\`). The prefix ends in \`_\`; \`PHIAL_\` (Phial's own) and \`NODE_\` are refused.
 - Parsers: \`envParsers.string\`, \`integer(min, max)\`, \`number(min, max)\`, \`boolean\` (\`1\`,
   \`true\`, \`0\`, \`false\`), \`list\` (comma list), \`oneOf('a', 'b')\`, \`url\` (http(s)), \`json\`, or
   any \`(raw, variable) => value\` that throws to refuse a value.

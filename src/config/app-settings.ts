@@ -37,7 +37,7 @@ export type SettingParser<T> = (raw: string, variable: string) => T;
 export interface AppSettingsEnv {
   /**
    * Prefix of the variables, upper case and ending in `_`, e.g. `'NOTES_'`: the setting
-   * `uploadFolder` is read from `NOTES_UPLOAD_FOLDER`. The `PHIAL_` prefix is Phial's own.
+   * `uploadFolder` is read from `NOTES_UPLOAD_FOLDER`. `PHIAL_` (Phial's own) and `NODE_` are refused.
    * Every non-empty variable with the prefix must be a declared setting (typos are errors).
    */
   readonly prefix: string;
@@ -51,6 +51,10 @@ export interface AppSettingsEnv {
 // Django's rule for values its debug page hides (django.views.debug HIDDEN_SETTINGS): such a
 // value is never repeated in an error message.
 const SECRET_NAME = /API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE/i;
+
+// Namespaces the app does not own: Phial's settings, and Node's (NODE_ENV, NODE_OPTIONS, …), which
+// the unknown-variable check would otherwise refuse.
+const RESERVED_PREFIXES = ['PHIAL_', 'NODE_'];
 
 const refuse = (why: string): never => { throw new Error(why); };
 
@@ -108,9 +112,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function variablesOf(spec: unknown): { prefix: string; vars: Map<string, string>; parse: Record<string, unknown> } {
   if (!isPlainObject(spec)) throw new ConfigError('PHIAL_E_BAD_VALUE', 'settingsEnv', `expected { prefix, parse }, got ${shown(spec)}`);
   const { prefix, parse } = spec;
-  if (typeof prefix !== 'string' || !/^[A-Z][A-Z0-9_]*_$/.test(prefix) || prefix.startsWith('PHIAL_')) {
+  if (typeof prefix !== 'string' || !/^[A-Z][A-Z0-9_]*_$/.test(prefix) || RESERVED_PREFIXES.some((p) => prefix.startsWith(p))) {
     throw new ConfigError('PHIAL_E_BAD_VALUE', 'settingsEnv.prefix',
-      `expected upper-case letters, digits and _ ending in _ (e.g. NOTES_), not PHIAL_ (Phial's own), got ${shown(prefix)}`);
+      `expected upper-case letters, digits and _ ending in _ (e.g. NOTES_), not ${RESERVED_PREFIXES.join(' or ')}, got ${shown(prefix)}`);
   }
   if (!isPlainObject(parse)) throw new ConfigError('PHIAL_E_BAD_VALUE', 'settingsEnv.parse', `expected an object of parsers, got ${shown(parse)}`);
   const vars = new Map<string, string>();

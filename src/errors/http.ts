@@ -272,7 +272,7 @@ register(InternalServerError, (d, { cause, ...o }) => new InternalServerError(ca
 
 /**
  * Werkzeug's `default_exceptions`: status → the class `abort(status)` raises, for every status
- * that has one (400–418, 421–424, 428, 429, 431, 451, 500–505). Frozen.
+ * that has one (400–418, 421–424, 428, 429, 431, 451, 500–505). Read-only.
  */
 export const defaultExceptions: ReadonlyMap<number, HTTPExceptionClass> = CLASSES;
 

@@ -79,7 +79,8 @@ test('unknown prefixed variables, code-only settings set from the environment an
 
 test('settingsEnv itself is checked: prefix shape, never PHIAL_, parsers are functions; typos of the options are caught', () => {
   const load = (settingsEnv: unknown) => () => loadConfig(base({ settings: VALUES, settingsEnv: settingsEnv as AppSettingsEnv }), {});
-  throwsConfig(load({ prefix: 'PHIAL_APP_', parse: {} }), 'PHIAL_E_BAD_VALUE', 'settingsEnv.prefix', /not PHIAL_/);
+  throwsConfig(load({ prefix: 'PHIAL_APP_', parse: {} }), 'PHIAL_E_BAD_VALUE', 'settingsEnv.prefix', /not PHIAL_ or NODE_/);
+  throwsConfig(load({ prefix: 'NODE_', parse: {} }), 'PHIAL_E_BAD_VALUE', 'settingsEnv.prefix', /"NODE_"/);
   throwsConfig(load({ prefix: 'notes_', parse: {} }), 'PHIAL_E_BAD_VALUE', 'settingsEnv.prefix', /"notes_"/);
   throwsConfig(load({ prefix: 'NOTES', parse: {} }), 'PHIAL_E_BAD_VALUE', 'settingsEnv.prefix', /ending in _/);
   throwsConfig(load({ prefix: 'NOTES_', parse: { pageSize: 5 } }), 'PHIAL_E_BAD_VALUE', 'settingsEnv.parse.pageSize', /parser function/);
