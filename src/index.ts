@@ -14,7 +14,7 @@ export { STEP_POSITIONS, STEP_POSITION_MIN, STEP_POSITION_MAX, type StepDeclarat
 export { Blueprint, type BlueprintOptions } from './app/scaffold.ts';
 export type { AppSessionOptions, AppCsrfOptions } from './steps/sessions.ts';
 export type { Session, SessionValues } from './sessions/session.ts';
-export { SetupError } from './errors/setup.ts';
+export { SetupError } from './errors/setup-error.ts';
 export type { BlueprintRegistration } from './http/registrations.ts';
 export { Request } from './http/request.ts';
 export { Response, type ResponseInit, type ResponseBody } from './http/response.ts';
@@ -37,9 +37,13 @@ export { escapeHtml } from './security/escape.ts';
 export { redirect, type RedirectStatus } from './http/redirect.ts';
 export { checkRedirectTarget, safeNextUrl, type SafeNextOptions } from './security/redirect.ts';
 export {
-  HTTPException, BadRequest, ValidationError, Unauthorized, Forbidden, NotFound, MethodNotAllowed, RequestTimeout, Conflict,
-  RequestEntityTooLarge, UnsupportedMediaType, UnprocessableEntity, TooManyRequests, InternalServerError, ServiceUnavailable,
-  abort, statusName, defaultDescription, type HTTPExceptionOptions, type InputIssue, type InputLocation,
+  HTTPException, BadRequest, ValidationError, Unauthorized, Forbidden, NotFound, MethodNotAllowed, NotAcceptable, RequestTimeout,
+  Conflict, Gone, LengthRequired, PreconditionFailed, RequestEntityTooLarge, RequestURITooLarge, UnsupportedMediaType,
+  RequestedRangeNotSatisfiable, ExpectationFailed, ImATeapot, MisdirectedRequest, UnprocessableEntity, Locked, FailedDependency,
+  PreconditionRequired, TooManyRequests, RequestHeaderFieldsTooLarge, UnavailableForLegalReasons, InternalServerError,
+  NotImplemented, BadGateway, ServiceUnavailable, GatewayTimeout, HTTPVersionNotSupported, defaultExceptions,
+  abort, statusName, defaultDescription, type HTTPExceptionOptions, type HTTPExceptionClass, type RangeNotSatisfiableOptions,
+  type InputIssue, type InputLocation,
 } from './errors/http.ts';
 export { TemplateResult } from './http/template-result.ts';
 export type {
@@ -50,6 +54,9 @@ export { type Converter, type ConverterFactory, NO_MATCH } from './routing/conve
 export { RuleError, BuildError } from './routing/index.ts';
 export { type SecurityHeaderOptions, type CspDirectives } from './security/headers.ts';
 export { ConfigError, type PhialConfig, type PhialOptions, type PhialEnv, type ServerLimits } from './config/config.ts';
+export { envParsers, type AppSettings, type AppSettingsEnv, type SettingParser } from './config/config.ts';
+export { PhialError } from './errors/phial-error.ts';
+export { ERROR_CODES, type PhialErrorCode, type ErrorCodeInfo } from './errors/registry.ts';
 export { renderSandboxed } from './templates/lazy.ts';
 export { SandboxError, TemplateError } from './templates/errors.ts';
 export type { SandboxLimits } from './templates/sandbox.ts';

@@ -14,10 +14,10 @@ import { sendFromDirectory } from '../http/static.ts';
 import type { UrlMap } from '../routing/map.ts';
 import type { ConverterFactory } from '../routing/converters.ts';
 import { compileSecurityHeaders, type CompiledSecurityHeaders } from '../security/headers.ts';
-import { loadConfig, assertProductionReady, type PhialConfig, type PhialOptions } from '../config/config.ts';
+import { loadConfig, assertProductionReady, type AppSettings, type PhialConfig, type PhialOptions } from '../config/config.ts';
 import { TemplateResult } from '../http/template-result.ts';
 import { Scaffold } from './scaffold.ts';
-import { SetupError } from '../errors/setup.ts';
+import { SetupError } from '../errors/setup-error.ts';
 import { TestClient, type TestClientOptions } from './test-client.ts';
 import type { View } from '../http/view.ts';
 import type { RunningServer } from '../server/types.ts';
@@ -132,6 +132,12 @@ export class Phial extends Scaffold {
       urlFor: (endpoint, values, opts) => this.urlFor(endpoint, values, opts),
     };
   }
+
+  /**
+   * The app's own settings (Flask's `app.config['UPLOAD_FOLDER']`): option `settings`, then the
+   * `settingsEnv` variables; typed by `AppSettings`, frozen.
+   */
+  get settings(): Readonly<AppSettings> { return this.config.settings; }
 
   /** True once the app handled a request (or was frozen explicitly): setup is closed. */
   isFrozen(): boolean { return this.frozen; }

@@ -24,8 +24,9 @@ import type {
   ValidatedInputs, View,
 } from '../http/view.ts';
 import type { BlueprintRegistration, RouteRecord } from '../http/registrations.ts';
-import { SetupError } from '../errors/setup.ts';
+import { SetupError } from '../errors/setup-error.ts';
 import { ENDPOINT_NAME as NAME } from '../util/identifier.ts';
+import { registerErrorHandler } from '../dispatch/error-handlers.ts';
 
 /** The schemas of a route that declares none. */
 export type NoSchemas = Record<never, never>;
@@ -173,20 +174,17 @@ export abstract class Scaffold {
   }
 
   /**
-   * Registers an error handler for a status code (400–599) or an error class. Handlers by code win
-   * over handlers by class; the nearest class in the prototype chain wins among class handlers.
+   * Registers an error handler for a status code (400–599) or an error class (Flask's
+   * `errorhandler`). A Werkzeug class stands for its status: `errorHandler(NotFound, h)` is
+   * `errorHandler(404, h)`, and answers every 404 — `abort(404)`, `new HTTPException(404)`,
+   * unmatched URLs. Lookup follows Flask's `_find_error_handler`: for an HTTP error, handlers of
+   * its status (classes bound to it nearest first, then the code) in each scope innermost first;
+   * then handlers by class along the prototype chain, nearest class first, innermost scope first.
    * @throws {RangeError} for a status outside 400–599
    */
   errorHandler<E>(codeOrClass: number | ErrorClass<E>, handler: ErrorHandler<E>): this {
     this.assertSetup('errorHandler');
-    if (typeof codeOrClass === 'number') {
-      if (!Number.isInteger(codeOrClass) || codeOrClass < 400 || codeOrClass > 599) {
-        throw new RangeError(`Error handler status must be 400–599, got ${codeOrClass}`);
-      }
-      this.#codeHandlers.set(codeOrClass, handler as ErrorHandler);
-    } else {
-      this.#classHandlers.set(codeOrClass as ErrorClass, handler as ErrorHandler);
-    }
+    registerErrorHandler({ codeHandlers: this.#codeHandlers, classHandlers: this.#classHandlers }, codeOrClass as number | ErrorClass, handler as ErrorHandler);
     return this;
   }
 

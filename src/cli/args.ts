@@ -4,11 +4,13 @@
  *
  * @module
  */
+import { PhialError } from '../errors/phial-error.ts';
 import { MAX_WORKERS } from '../server/cluster.ts';
 
 /** A command-line mistake; `runCli` prints `phial: error: <message>` and exits 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
+export class UsageError extends PhialError {
+  declare readonly code: 'PHIAL_E_USAGE';
+  constructor(message: string, options?: ErrorOptions) { super('PHIAL_E_USAGE', message, options); }
 }
 
 /** Sort keys of `phial routes --sort` (Flask's, `match` = registration order). */

@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readSecretFile } from '../config/env.ts';
+import { readSecretFile } from '../util/secret-file.ts';
 import { Database, createDatabase } from '../db/database.ts';
 import { DatabaseError, messageOf } from '../db/errors.ts';
 import { pgDumpCommand } from '../db/backup.ts';
@@ -209,7 +209,7 @@ async function perform(args: DbArgs & { command: Subcommand }, io: DbIO, env: Re
       out(`created ${createMigrationFile(folder, args.argument ?? '')}`);
     } catch (err) {
       // A bad NAME is a usage mistake (exit 2), like a bad option value.
-      if (err instanceof DatabaseError && err.setting === 'name') throw new UsageError(err.message.replace(/^name: | \[PHIAL_E_DB_MIGRATION\]$/g, ''));
+      if (err instanceof DatabaseError && err.setting === 'name') throw new UsageError(err.detail, { cause: err });
       throw err;
     }
     return 0;

@@ -82,6 +82,16 @@ export function locateApp(option: string | undefined, env: Record<string, string
   return { file, name: m?.[2], call: m?.[3] !== undefined, source };
 }
 
+/**
+ * True for a stable Phial error code (`PHIAL_E_*`, see `docs/errors.md`): a configuration or
+ * setup error, the operator's to fix. Checked on the code, not with `instanceof PhialError`, so
+ * errors from a second copy of Phial the app module loaded (its own `node_modules`, `dist/`
+ * beside `src/`) count too.
+ */
+export function hasPhialCode(code: unknown): code is string {
+  return typeof code === 'string' && /^PHIAL_E_[A-Z0-9_]+$/.test(code);
+}
+
 /** A failure inside the app module itself (its code threw); printed with its stack. */
 export class AppImportError extends Error {
   override readonly name = 'AppImportError';
@@ -103,9 +113,8 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
   try {
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
     // Configuration errors (PHIAL_E_*) are the operator's to fix: one line, exit 2, like bad flags.
-    if (typeof code === 'string' && code.startsWith('PHIAL_E_')) throw err;
+    if (hasPhialCode((err as { code?: unknown }).code)) throw err;
     throw new AppImportError(`failed to import '${file}': ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
 }

@@ -11,7 +11,7 @@ import { serve } from '../server/serve.ts';
 import type { RunningServer } from '../server/types.ts';
 import { HELP, parseArgs, UsageError } from './args.ts';
 import type { Parsed } from './args.ts';
-import { AppImportError, loadApp, locateApp } from './discover.ts';
+import { AppImportError, hasPhialCode, loadApp, locateApp } from './discover.ts';
 import type { CliApp } from './discover.ts';
 import { formatRoutes } from './routes.ts';
 
@@ -41,7 +41,10 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-/** Prints `err` and returns the exit code: 2 for usage/configuration, 1 for the rest. */
+/**
+ * Prints `err` and returns the exit code: 2 for usage/configuration, 1 for the rest. Errors are
+ * told apart by class or by stable code, never by message text.
+ */
 function report(err: unknown, io: CliIO): number {
   const e = err instanceof Error ? err : new Error(String(err));
   const code = (e as { code?: unknown }).code;
@@ -49,16 +52,12 @@ function report(err: unknown, io: CliIO): number {
     io.stderr.write(`phial: error: ${oneLine(e.message)}\n`);
     return 2;
   }
-  if (typeof code === 'string' && code.startsWith('PHIAL_E_')) {
+  if (hasPhialCode(code)) {
     const message = oneLine(e.message);
     io.stderr.write(`phial: error: ${message.includes(code) ? message : `${message} (${code})`}\n`);
     return 2;
   }
-  if (e instanceof RangeError && /^(server limit|workers must)/.test(e.message)) {
-    io.stderr.write(`phial: error: ${oneLine(e.message)}\n`);
-    return 2;
-  }
-  if (e.name === 'AppImportError' || e instanceof AppImportError) {
+  if (e instanceof AppImportError || e.name === 'AppImportError') {
     // A bug in the app module: its stack is the useful part.
     const cause = e.cause instanceof Error ? e.cause : undefined;
     io.stderr.write(`phial: error: ${oneLine(e.message)}\n${cause?.stack ?? ''}\n`);

@@ -1,153 +1,26 @@
 /**
- * The parsing and secrets half of the configuration loader: `ConfigError`, strict value
- * parsers for `PHIAL_*` environment variables and constructor options, secret key selection
- * and strength checks, `*_FILE` reading and the development secret kept in the instance
- * folder. `src/config/config.ts` re-exports what is public.
+ * The secrets half of the configuration loader: secret key selection and strength checks, and
+ * the development secret kept in the instance folder. The generic value parsers and `*_FILE`
+ * reading live in `src/util/` (the database layer uses them too) and are re-exported here.
+ * `src/config/config.ts` re-exports what is public.
  *
  * @module
  */
 import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { ConfigError } from '../errors/config-error.ts';
+import { checkStringArray, envValue, parseList, shown, type EnvSource } from '../util/env.ts';
+import { readSecretFile } from '../util/secret-file.ts';
 
-/** Stable codes carried by {@link ConfigError}; tests and `phial check` match on them. */
-export type ConfigErrorCode =
-  | 'PHIAL_E_SECRET_MISSING' // production without a secret key
-  | 'PHIAL_E_SECRET_WEAK' // shorter than 32 bytes, a known placeholder or a dev-only key
-  | 'PHIAL_E_SECRET_FILE' // a *_FILE secret or the instance secret cannot be read or written
-  | 'PHIAL_E_DEBUG_IN_PRODUCTION'
-  | 'PHIAL_E_UNTRUSTED_BIND' // production bind to a non-loopback address without trustedHosts
-  | 'PHIAL_E_BAD_VALUE' // a setting that does not parse or is out of range
-  | 'PHIAL_E_CONFLICT' // two sources for one secret, e.g. PHIAL_SECRET_KEY and PHIAL_SECRET_KEY_FILE
-  | 'PHIAL_E_ENV_AMBIGUOUS'; // NODE_ENV=production but no PHIAL_ENV / env option
-
-/**
- * A configuration problem found at startup. The message names the setting (an environment
- * variable such as `PHIAL_PORT`, or an option path such as `server.requestTimeout`) and the
- * bad value, except for secrets, whose values are never echoed.
- *
- * @example
- * try { loadConfig({}) } catch (e) { if (e instanceof ConfigError && e.code === 'PHIAL_E_SECRET_MISSING') … }
- */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  /** Stable code, `PHIAL_E_*`. */
-  readonly code: ConfigErrorCode;
-  /** The environment variable or option path at fault, e.g. `'PHIAL_PORT'`, `'server.headersTimeout'`. */
-  readonly setting: string;
-
-  constructor(code: ConfigErrorCode, setting: string, detail: string, options?: ErrorOptions) {
-    super(`${setting}: ${detail} [${code}]`, options);
-    this.code = code;
-    this.setting = setting;
-  }
-}
+export { ConfigError, type ConfigErrorCode } from '../errors/config-error.ts';
+export {
+  checkBoolean, checkEnum, checkInteger, checkStringArray, envValue, parseBoolean, parseInteger, parseList, shown, type EnvSource,
+} from '../util/env.ts';
+export { readSecretFile } from '../util/secret-file.ts';
 
 /** Where the secret key came from, for `phial check` and startup logs (never the key itself). */
 export type SecretKeySource = 'options' | 'env' | 'file' | 'instance';
-
-/** The environment as read by the loader (a subset of `NodeJS.ProcessEnv`). */
-export type EnvSource = Readonly<Record<string, string | undefined>>;
-
-/** Reads a variable; empty counts as unset (Compose and Kubernetes write `VAR=` for "not set"). */
-export function envValue(env: EnvSource, name: string): string | undefined {
-  const v = env[name];
-  return v === undefined || v === '' ? undefined : v;
-}
-
-/** Quotes a (non-secret) value for an error message: JSON escapes CR/LF, long values are cut. */
-export function shown(value: unknown): string {
-  const s = typeof value === 'string' ? value : String(value);
-  return JSON.stringify(s.length > 80 ? `${s.slice(0, 80)}…` : s);
-}
-
-const bad = (setting: string, detail: string): ConfigError => new ConfigError('PHIAL_E_BAD_VALUE', setting, detail);
-
-/** An integer within [min, max] from an option value. @throws ConfigError PHIAL_E_BAD_VALUE */
-export function checkInteger(setting: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw bad(setting, `expected an integer from ${min} to ${max}, got ${typeof value === 'number' ? value : shown(value)}`);
-  }
-  return value;
-}
-
-/** Decimal digits only: no sign, spaces, exponent, hex or fraction. @throws ConfigError PHIAL_E_BAD_VALUE */
-export function parseInteger(setting: string, raw: string, min: number, max: number): number {
-  if (!/^[0-9]{1,16}$/.test(raw)) throw bad(setting, `expected an integer from ${min} to ${max}, got ${shown(raw)}`);
-  return checkInteger(setting, Number(raw), min, max);
-}
-
-/** `1`/`true` or `0`/`false`, case-insensitive; nothing else. @throws ConfigError PHIAL_E_BAD_VALUE */
-export function parseBoolean(setting: string, raw: string): boolean {
-  const v = raw.toLowerCase();
-  if (v === '1' || v === 'true') return true;
-  if (v === '0' || v === 'false') return false;
-  throw bad(setting, `expected 1, true, 0 or false, got ${shown(raw)}`);
-}
-
-/** A boolean option. @throws ConfigError PHIAL_E_BAD_VALUE */
-export function checkBoolean(setting: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw bad(setting, `expected true or false, got ${shown(value)}`);
-  return value;
-}
-
-/** One of a fixed set of strings (env or option). @throws ConfigError PHIAL_E_BAD_VALUE */
-export function checkEnum<T extends string>(setting: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
-  throw bad(setting, `expected one of ${allowed.join(', ')}, got ${shown(value)}`);
-}
-
-/** A comma-separated list; items are trimmed and empty items dropped (trailing commas). */
-export function parseList(raw: string): string[] {
-  return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-/** An array of strings (Flask's SECRET_KEY_FALLBACKS="old" footgun is a type error here). */
-export function checkStringArray(setting: string, value: unknown): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-    throw bad(setting, `expected an array of strings, got ${Array.isArray(value) ? 'an array with non-strings' : typeof value}`);
-  }
-  return [...(value as string[])];
-}
-
-// A secret file is a few dozen bytes; a cap stops `PHIAL_SECRET_KEY_FILE=/dev/zero`-style mistakes.
-const MAX_SECRET_FILE_BYTES = 64 * 1024;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * Reads a secret from a file (Kubernetes secret volume, Docker secret): trailing CR/LF are
- * trimmed, nothing else. The content must be UTF-8 text: decoding random binary bytes would
- * silently turn most of them into U+FFFD and gut the key's entropy.
- *
- * @param variable the variable that named the file, for messages (e.g. `PHIAL_SECRET_KEY_FILE`)
- * @param path absolute, or relative to the working directory
- * @throws ConfigError PHIAL_E_SECRET_FILE naming the variable and path (never the content)
- *   when the file is missing, unreadable, not a regular file, over 64 KiB, not UTF-8 or empty
- */
-export function readSecretFile(variable: string, path: string): string {
-  const fail = (why: string, cause?: unknown): ConfigError =>
-    new ConfigError('PHIAL_E_SECRET_FILE', variable, `cannot use ${shown(path)}: ${why}`, cause === undefined ? undefined : { cause });
-  let bytes: Buffer;
-  try {
-    const st = statSync(path); // follows the ..data symlinks Kubernetes mounts use
-    if (!st.isFile()) throw fail('not a regular file');
-    if (st.size > MAX_SECRET_FILE_BYTES) throw fail(`larger than ${MAX_SECRET_FILE_BYTES} bytes`);
-    bytes = readFileSync(path);
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw fail(code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `unreadable (${code ?? 'error'})`, err);
-  }
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw fail('not UTF-8 text; store the key as text, e.g. hex or base64');
-  }
-  text = text.replace(/[\r\n]+$/, '');
-  if (text.length === 0) throw fail('empty');
-  return text;
-}
 
 /**
  * The development secret: 32 random bytes (64 hex characters) kept in

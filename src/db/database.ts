@@ -9,7 +9,8 @@
 import { join, resolve } from 'node:path';
 import { CompiledQuery, Kysely, PostgresDialect, type IsolationLevel, type Transaction } from 'kysely';
 import type BetterSqlite3 from 'better-sqlite3';
-import { envValue, readSecretFile, type EnvSource } from '../config/env.ts';
+import { envValue, type EnvSource } from '../util/env.ts';
+import { readSecretFile } from '../util/secret-file.ts';
 import type { Request } from '../http/request.ts';
 import type { View, ViewReturn } from '../http/view.ts';
 import { backupSqlite, type BackupOptions, type BackupResult } from './backup.ts';

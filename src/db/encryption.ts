@@ -23,7 +23,9 @@ import {
   createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject,
 } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { ConfigError, shown } from '../config/env.ts';
+import { ConfigError } from '../errors/config-error.ts';
+import { PhialError } from '../errors/phial-error.ts';
+import { shown } from '../util/env.ts';
 
 /** Key bytes: a `Buffer`/`Uint8Array`, or a string of 64 hex digits or base64/base64url (32 bytes either way). */
 export type KeyMaterial = string | Uint8Array;
@@ -100,13 +102,12 @@ export const DECRYPTION_ERROR_CODE = 'PHIAL_E_DB_DECRYPT';
  * data, or under a key id the keyring does not hold. Which one is deliberately not said (no
  * decryption oracle, nothing useful in logs); `code` is always {@link DECRYPTION_ERROR_CODE}.
  */
-export class DecryptionError extends Error {
-  override readonly name = 'DecryptionError';
+export class DecryptionError extends PhialError {
   /** Always `'PHIAL_E_DB_DECRYPT'`. */
-  readonly code = DECRYPTION_ERROR_CODE;
+  declare readonly code: typeof DECRYPTION_ERROR_CODE;
 
   constructor() {
-    super('The encrypted value could not be decrypted.');
+    super(DECRYPTION_ERROR_CODE, 'The encrypted value could not be decrypted.');
   }
 }
 

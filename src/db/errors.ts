@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { PhialError } from '../errors/phial-error.ts';
 
 /** Stable codes carried by {@link DatabaseError}. */
 export type DatabaseErrorCode =
@@ -24,17 +25,23 @@ export type DatabaseErrorCode =
  * @example
  * try { await db.open() } catch (e) { if (e instanceof DatabaseError && e.code === 'PHIAL_E_DB_CONNECT') … }
  */
-export class DatabaseError extends Error {
-  override readonly name = 'DatabaseError';
+export class DatabaseError extends PhialError {
   /** Stable code, `PHIAL_E_DB_*`. */
-  readonly code: DatabaseErrorCode;
+  declare readonly code: DatabaseErrorCode;
   /** The setting, option or file at fault, e.g. `'DATABASE_URL'`, `'postgres.poolMax'`, `'0002_tags.ts'`. */
   readonly setting: string;
+  /** The message without the setting and code, for callers that print their own prefix (the CLI). */
+  readonly detail: string;
 
+  /**
+   * @param code - one of {@link DatabaseErrorCode}
+   * @param setting - the setting, option or file at fault
+   * @param detail - what is wrong; URLs only with their password replaced by `***`
+   */
   constructor(code: DatabaseErrorCode, setting: string, detail: string, options?: ErrorOptions) {
-    super(`${setting}: ${detail} [${code}]`, options);
-    this.code = code;
+    super(code, `${setting}: ${detail} [${code}]`, options);
     this.setting = setting;
+    this.detail = detail;
   }
 }
 

@@ -16,7 +16,7 @@
  * @module
  */
 import { isAbsolute, resolve } from 'node:path';
-import { isLoopbackHost } from '../config/config.ts';
+import { isLoopbackHost } from '../net/loopback.ts';
 import { DatabaseError, quote } from './errors.ts';
 
 /** libpq's `sslmode` values Phial supports (libpq semantics, see {@link PostgresTarget.sslmode}). */

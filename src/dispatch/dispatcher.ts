@@ -14,7 +14,7 @@ import { writeHtmlFast, writeJsonFast } from '../http/fast-write.ts';
 import { errorResponse } from '../http/error-page.ts';
 import { headerNames, writeResponse, type WriteContext } from '../http/writer.ts';
 import { DEVELOPMENT_HOSTS, hostName } from '../http/hosts.ts';
-import { findClassHandler, findCodeHandler } from './error-handlers.ts';
+import { findErrorHandler } from './error-handlers.ts';
 import { isLoopbackHost } from '../config/config.ts';
 import { isLoopbackIp } from '../net/ip.ts';
 import type { Logger } from '../util/logger.ts';
@@ -24,7 +24,7 @@ import type { PhialConfig } from '../config/config.ts';
 import type { TemplateEngine, TemplateEngineOptions } from '../templates/engine.ts';
 import { createTemplateEngine } from '../templates/lazy.ts';
 import type { TemplateResult } from '../http/template-result.ts';
-import { SetupError } from '../errors/setup.ts';
+import { SetupError } from '../errors/setup-error.ts';
 import type { ScopeRegistrations as Scaffold } from '../http/registrations.ts';
 import type { RouteEntry } from './routes.ts';
 import { matchRequest, type Routed } from './matcher.ts';
@@ -292,10 +292,10 @@ export class Dispatcher {
     else if (http.code >= 500 && http.code !== 505) this.logger.error({ status: http.code, description: http.description, reqId: req.id, method: req.method, path: req.path }, `HTTP ${http.code} on ${req.path} [${req.method}]`);
     let handler: ErrorHandler | undefined;
     let subject: unknown = err;
-    if (http) handler = findCodeHandler(scopes, http.code) ?? findClassHandler(scopes, http);
+    if (http) handler = findErrorHandler(scopes, http);
     else {
-      handler = findClassHandler(scopes, err);
-      if (!handler) { subject = new InternalServerError(err); handler = findCodeHandler(scopes, 500) ?? findClassHandler(scopes, subject); }
+      handler = findErrorHandler(scopes, err);
+      if (!handler) { subject = new InternalServerError(err); handler = findErrorHandler(scopes, subject); }
     }
     if (handler) {
       try {

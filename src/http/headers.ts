@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { PhialError } from '../errors/phial-error.ts';
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
@@ -20,8 +21,9 @@ const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 export const SET_TRUSTED: unique symbol = Symbol('phial.headers.setTrusted');
 
 /** Thrown when a header name or value would be unsafe to write. */
-export class HeaderValueError extends TypeError {
-  readonly code = 'PHIAL_E_HEADER_VALUE';
+export class HeaderValueError extends PhialError {
+  declare readonly code: 'PHIAL_E_HEADER_VALUE';
+  constructor(message: string) { super('PHIAL_E_HEADER_VALUE', message); }
 }
 
 /**

@@ -28,6 +28,7 @@
  *
  * @module
  */
+import { PhialError } from '../errors/phial-error.ts';
 import { assertHeader } from './headers.ts';
 
 /** `SameSite` values (RFC 6265bis §4.1.2.7). */
@@ -73,8 +74,9 @@ export type CookieOptionsFor<N extends string> =
       : CookieOptions;
 
 /** Thrown for an invalid cookie name, value or option; the message names the part at fault. */
-export class CookieError extends TypeError {
-  readonly code = 'PHIAL_E_COOKIE';
+export class CookieError extends PhialError {
+  declare readonly code: 'PHIAL_E_COOKIE';
+  constructor(message: string) { super('PHIAL_E_COOKIE', message); }
 }
 
 /** 400 days: browsers cap Max-Age and Expires there (RFC 6265bis §5.6.1–2). */

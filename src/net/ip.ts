@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { PhialError } from '../errors/phial-error.ts';
 
 /** A parsed address: 4 bytes (IPv4, IPv4-mapped included) or 16 bytes (IPv6). */
 export interface IpAddress {
@@ -31,8 +32,9 @@ export interface Cidr extends IpAddress {
 }
 
 /** Thrown by {@link parseCidr} for text that is not a range; the message names the value. */
-export class CidrError extends TypeError {
-  readonly code = 'PHIAL_E_BAD_CIDR';
+export class CidrError extends PhialError {
+  declare readonly code: 'PHIAL_E_BAD_CIDR';
+  constructor(message: string) { super('PHIAL_E_BAD_CIDR', message); }
 }
 
 // Longer than any address with a short zone; a cap before any work on untrusted header text.

@@ -7,6 +7,7 @@ import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
 import { isIpcMessage, READY_MESSAGE, SHUTDOWN_MESSAGE } from './signals.ts';
 import type { ServerLogger } from './types.ts';
+import { ServerOptionError } from './errors.ts';
 
 /** Most workers `runWorkers()` accepts. */
 export const MAX_WORKERS = 64;
@@ -36,11 +37,11 @@ const STOP_GRACE_MS = 10_000;
 
 /**
  * Checks a worker count.
- * @throws RangeError naming the value unless it is an integer in 1..64.
+ * @throws {ServerOptionError} `PHIAL_E_WORKERS` naming the value unless it is an integer in 1..64.
  */
 export function assertWorkerCount(n: number): void {
   if (!Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
-    throw new RangeError(`workers must be an integer from 1 to ${MAX_WORKERS}, got ${String(n)}`);
+    throw new ServerOptionError('PHIAL_E_WORKERS', `workers must be an integer from 1 to ${MAX_WORKERS}, got ${String(n)}`);
   }
 }
 
@@ -66,7 +67,7 @@ async function runWorker(opts: RunWorkersOptions): Promise<void> {
  * themselves instead of going through `runWorkers()`.
  *
  * @returns primary: once every initial worker is ready; worker: once `start` resolved.
- * @throws RangeError if `n` is not an integer in 1..64.
+ * @throws {ServerOptionError} `PHIAL_E_WORKERS` if `n` is not an integer in 1..64.
  */
 export async function runWorkers(n: number, opts: RunWorkersOptions): Promise<void> {
   assertWorkerCount(n);

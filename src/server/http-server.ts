@@ -265,7 +265,7 @@ export function defaultCheckingInterval(limits: Pick<ServerLimits, 'headersTimeo
  *
  * @param listener the request listener (e.g. `app.handle`)
  * @param limits validated with `assertServerLimits()`
- * @throws RangeError if `limits` are invalid (see `assertServerLimits`)
+ * @throws {ServerOptionError} `PHIAL_E_SERVER_LIMIT` if `limits` are invalid (see `assertServerLimits`)
  */
 export function createHardenedServer(
   listener: (req: IncomingMessage, res: ServerResponse) => void,

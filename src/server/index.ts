@@ -10,4 +10,5 @@ export { runWorkers, assertWorkerCount, MAX_WORKERS, WORKER_CONFIG_ERROR_EXIT_CO
 export type { RunWorkersOptions } from './cluster.ts';
 export { DEFAULT_SERVER_LIMITS, assertServerLimits } from './limits.ts';
 export type { ServerLimits } from './limits.ts';
+export { ServerOptionError, type ServerOptionErrorCode } from './errors.ts';
 export type { LogFn, RunningServer, ServableApp, ServeOptions, ServerLogger } from './types.ts';

@@ -41,7 +41,7 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
  * Logs `listening` ({ url }) at info, the cut requests at warn, and `server closed` at info.
  *
  * @returns once listening
- * @throws RangeError for invalid limits; rejects with the listen error (`EADDRINUSE`, `EACCES`, …).
+ * @throws {ServerOptionError} for invalid limits; rejects with the listen error (`EADDRINUSE`, `EACCES`, …).
  */
 export async function serve(app: ServableApp, opts: ServeOptions): Promise<RunningServer> {
   const limits = app.config.server;

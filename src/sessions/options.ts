@@ -4,8 +4,10 @@
  *
  * @module
  */
-import { ConfigError, checkInteger } from '../config/env.ts';
-import type { PhialEnv } from '../config/config.ts';
+import { ConfigError } from '../errors/config-error.ts';
+import { PhialError } from '../errors/phial-error.ts';
+import { checkInteger } from '../util/env.ts';
+import type { PhialEnv } from '../util/phial-env.ts';
 import type { SessionStore } from './stores/types.ts';
 
 /** Idle timeout default, seconds: 30 minutes (OWASP Session Management Cheat Sheet, "Session Expiration"). */
@@ -92,12 +94,10 @@ export type SessionErrorCode =
   | 'PHIAL_E_SESSION_STORE_IN_PRODUCTION'; // a process-memory store in production
 
 /** A session problem the app must fix (not bad client input, which just yields a fresh session). */
-export class SessionError extends Error {
-  override readonly name = 'SessionError';
-  readonly code: SessionErrorCode;
+export class SessionError extends PhialError {
+  declare readonly code: SessionErrorCode;
   constructor(code: SessionErrorCode, detail: string) {
-    super(`${detail} [${code}]`);
-    this.code = code;
+    super(code, `${detail} [${code}]`);
   }
 }
 
@@ -112,7 +112,7 @@ export interface ResolvedTimeouts {
 }
 
 /**
- * Validates and fills in the common options.
+ * @internal Validates and fills in the common options.
  *
  * @throws ConfigError PHIAL_E_BAD_VALUE naming `session.<option>`
  */

@@ -15,14 +15,14 @@ import type { Request } from '../http/request.ts';
 import { matchesMediaRange, parseMediaType } from '../http/content-type.ts';
 import { parseUrlEncoded, type BodyLimits } from '../http/body/index.ts';
 import { isStandardSchema, validate } from '../validation/standard-schema.ts';
-import { SetupError } from '../errors/setup.ts';
+import { SetupError } from '../errors/setup-error.ts';
 import type { RouteOptions, RouteSchemas } from '../http/view.ts';
 
 const JSON_TYPES = ['application/json', '*/*+json'] as const;
 const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'] as const;
 const TYPE_PATTERN = /^(?:\*|[a-z0-9!#$&^_.+-]+)\/(?:\*|\*\+[a-z0-9!#$&^_.+-]+|[a-z0-9!#$&^_.+-]+)$/;
 
-/** @internal The input rules of one route, resolved at freeze. */
+/** The input rules of one route, resolved at freeze (what a step sees as `route.inputs`). */
 export interface RouteInputs {
   /** Accepted media type patterns (`type/subtype`, `type/*`, `*\/*+json`); undefined = any. */
   readonly accepts: readonly string[] | undefined;

@@ -14,7 +14,7 @@
  */
 import type { Request } from '../http/request.ts';
 import type { RouteOptions } from '../http/view.ts';
-import { SetupError } from '../errors/setup.ts';
+import { SetupError } from '../errors/setup-error.ts';
 import type { RouteInputs } from './inputs.ts';
 
 /**

@@ -1,5 +1,6 @@
 // Errors of the template layer. The walk over LiquidJS's error chains lives in liquid-errors.ts,
 // so importing these classes does not load LiquidJS.
+import { PhialError } from '../errors/phial-error.ts';
 
 /** Stable codes of {@link TemplateError}. */
 export type TemplateErrorCode =
@@ -26,10 +27,9 @@ export interface TemplateLocation {
  * names only, never by file system path, so it can be logged and shown in a debug page.
  * The underlying error (LiquidJS's, or what a filter threw) is kept as `cause`.
  */
-export class TemplateError extends Error {
-  override readonly name = 'TemplateError';
+export class TemplateError extends PhialError {
   /** Stable machine-readable code. */
-  readonly code: TemplateErrorCode;
+  declare readonly code: TemplateErrorCode;
   /** The name passed to `render()`. */
   readonly templateName: string;
   /** Where it failed, when LiquidJS knows (it may be a layout or partial of `templateName`). */
@@ -41,8 +41,7 @@ export class TemplateError extends Error {
     message: string,
     options: { cause?: unknown; location?: TemplateLocation } = {},
   ) {
-    super(message, { cause: options.cause });
-    this.code = code;
+    super(code, message, { cause: options.cause });
     this.templateName = templateName;
     this.location = options.location;
   }
@@ -67,10 +66,9 @@ export type SandboxErrorCode =
  * to show them: it never contains file paths, stack traces or context data. LiquidJS's own
  * error is kept as `cause` for logs.
  */
-export class SandboxError extends Error {
-  override readonly name = 'SandboxError';
+export class SandboxError extends PhialError {
   /** Stable machine-readable code. */
-  readonly code: SandboxErrorCode;
+  declare readonly code: SandboxErrorCode;
   /** 1-based line of the offending tag or output, when known. */
   readonly line: number | undefined;
   /** 1-based column of the offending tag or output, when known. */
@@ -81,8 +79,7 @@ export class SandboxError extends Error {
     message: string,
     options: { cause?: unknown; line?: number; column?: number } = {},
   ) {
-    super(message, { cause: options.cause });
-    this.code = code;
+    super(code, message, { cause: options.cause });
     this.line = options.line;
     this.column = options.column;
   }

@@ -1,7 +1,7 @@
 // The `phial` command line: runCli in process for parsing and discovery, bin/phial.js end to end.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -109,6 +109,27 @@ describe('phial: help, version, runtime errors', () => {
       assert.equal(process.listenerCount('SIGTERM'), 0, 'no signal handler left behind');
     } finally {
       blocker.close();
+    }
+  });
+});
+
+describe('phial: errors are told apart by code, not message', () => {
+  test('server limits the server refuses → exit 2, one line with the code', async () => {
+    const r = await cli(['run', '--app', `${FIX}/bad-limits-app.ts`, '--port', '0']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, 'phial: error: server limit headersTimeout must be at least 1 ms, got 0 (it is the slowloris guard) (PHIAL_E_SERVER_LIMIT)\n');
+  });
+
+  test('a plain RangeError from the app is a runtime failure (exit 1, with its stack), whatever its text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'phial-cli-range-'));
+    try {
+      const file = join(dir, 'app.ts');
+      writeFileSync(file, "throw new RangeError('server limit of my own');\n");
+      const r = await cli(['routes', '--app', file]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^phial: error: failed to import .*: server limit of my own\n/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -92,7 +92,7 @@ describe('runWorkers', () => {
   test('rejects a worker count outside 1..64', async () => {
     const opts = { logger: pino({ level: 'silent' }), start: async () => undefined };
     for (const n of [0, -1, 65, 1.5, Number.NaN]) {
-      await assert.rejects(runWorkers(n, opts), { name: 'RangeError', message: `workers must be an integer from 1 to 64, got ${n}` });
+      await assert.rejects(runWorkers(n, opts), { name: 'ServerOptionError', code: 'PHIAL_E_WORKERS', message: `workers must be an integer from 1 to 64, got ${n}` });
     }
   });
 });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { PhialEnv } from '../../config/config.ts';
+import type { PhialEnv } from '../../util/phial-env.ts';
 import {
   SessionStoreError, checkRecord, checkStoreId, purgeIntervalMs, ttlMs,
   type SessionRecord, type SessionSetOptions, type SessionStore,
