@@ -20,12 +20,13 @@
  * @module
  */
 import {
-  createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject,
+  createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject,
 } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { ConfigError } from '../errors/config-error.ts';
 import { PhialError } from '../errors/phial-error.ts';
 import { shown } from '../util/env.ts';
+import { AES_GCM_IV_BYTES, AES_GCM_TAG_BYTES, openAesGcm, sealAesGcm } from '../crypto/aes-gcm.ts';
 
 /** Key bytes: a `Buffer`/`Uint8Array`, or a string of 64 hex digits or base64/base64url (32 bytes either way). */
 export type KeyMaterial = string | Uint8Array;
@@ -117,8 +118,8 @@ export const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const VERSION = 'v1';
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const KEY_BYTES = 32;
-const IV_BYTES = 12; // the GCM default: a 96-bit IV is used directly, no GHASH derivation (SP 800-38D §8.2)
-const TAG_BYTES = 16;
+const IV_BYTES = AES_GCM_IV_BYTES; // a 96-bit IV is used directly, no GHASH derivation (SP 800-38D §8.2)
+const TAG_BYTES = AES_GCM_TAG_BYTES;
 const B64URL = /^[A-Za-z0-9_-]*$/;
 // A lone surrogate cannot be encoded as UTF-8: Buffer.from would turn it into U+FFFD and the
 // round trip would silently change the value.
@@ -201,10 +202,9 @@ export class FieldEncryption {
   encrypt(plaintext: string | Uint8Array, aad?: FieldAad): string {
     const data = plaintextBytes(plaintext);
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#keys.get(this.#current)!, iv, { authTagLength: TAG_BYTES });
-    cipher.setAAD(fullAad(this.#current, aad));
-    const ct = Buffer.concat([cipher.update(data), cipher.final()]);
-    const tag = cipher.getAuthTag();
+    const sealed = sealAesGcm(this.#keys.get(this.#current)!, iv, data, fullAad(this.#current, aad));
+    const ct = sealed.subarray(0, sealed.length - TAG_BYTES);
+    const tag = sealed.subarray(sealed.length - TAG_BYTES);
     return `${VERSION}.${this.#current}.${iv.toString('base64url')}.${ct.toString('base64url')}.${tag.toString('base64url')}`;
   }
 
@@ -232,15 +232,9 @@ export class FieldEncryption {
     const p = parse(value);
     const key = p && this.#keys.get(p.keyId);
     if (!p || !key) throw new DecryptionError();
-    const extra = fullAad(p.keyId, aad);
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', key, p.iv, { authTagLength: TAG_BYTES });
-      decipher.setAAD(extra);
-      decipher.setAuthTag(p.tag);
-      return Buffer.concat([decipher.update(p.ct), decipher.final()]);
-    } catch {
-      throw new DecryptionError();
-    }
+    const plain = p.tag.length === TAG_BYTES ? openAesGcm(key, p.iv, Buffer.concat([p.ct, p.tag]), fullAad(p.keyId, aad)) : null;
+    if (plain === null) throw new DecryptionError();
+    return plain;
   }
 
   /**
