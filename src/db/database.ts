@@ -20,14 +20,10 @@ import { checkTransport, connectError, createPool, type PostgresOptions, type Re
 import { cliMigrates, registerDatabase } from './registry.ts';
 import { openSqlite, PhialSqliteDialect, type ResolvedSqliteOptions, type SqliteOptions } from './sqlite.ts';
 import { describeTarget, parseDatabaseUrl, type DatabaseTarget } from './url.ts';
+import type { Logger } from '../util/logger.ts';
 
-/** The logger calls the database makes (pino's `Logger` fits). */
-export interface DatabaseLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+/** The logger calls the database makes (pino's `Logger` fits): a slice of Phial's one logger type. */
+export type DatabaseLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 
 /** What {@link Database.initApp} needs of an app (a `Phial` fits). */
 export interface DatabaseApp {
