@@ -41,7 +41,7 @@ export type {
 export type { RouteParams, ConverterTypes } from './routing/params.ts';
 export { type Converter, type ConverterFactory, NO_MATCH } from './routing/converters.ts';
 export { RuleError, BuildError } from './routing/index.ts';
-export { type SecurityHeaderOptions, type CspDirectives } from './security/headers.ts';
+export { compileSecurityHeaders, type CompiledSecurityHeaders, type SecurityHeaderOptions, type CspDirectives } from './security/headers.ts';
 export { ConfigError, type PhialConfig, type PhialOptions, type PhialEnv, type ServerLimits } from './config.ts';
 export { renderSandboxed } from './templates/lazy.ts';
 export { SandboxError, TemplateError } from './templates/errors.ts';
