@@ -230,7 +230,8 @@ async function runContestant(
         log(`   WARNING: ${warning}`);
       }
       const noise = result.foreignCpu === undefined ? '' : `   other CPU ${result.foreignCpu.toFixed(0)}%`;
-      log(`   ${check.route.label.padEnd(16)} ${Math.round(result.rps).toLocaleString('en-US').padStart(9)} req/s   p99 ${result.p99Ms.toFixed(2)} ms${noise}`);
+      const cpu = result.serverUsPerRequest === undefined ? '' : `   CPU ${result.serverUsPerRequest.toFixed(1)} µs/req`;
+      log(`   ${check.route.label.padEnd(16)} ${Math.round(result.rps).toLocaleString('en-US').padStart(9)} req/s   p99 ${result.p99Ms.toFixed(2)} ms${cpu}${noise}`);
       results.push({
         contestant: name,
         route: check.route.label,
@@ -238,6 +239,7 @@ async function runContestant(
         p99Ms: result.p99Ms,
         securityHeaders: check.securityHeaders.length,
         foreignCpu: result.foreignCpu,
+        serverUsPerRequest: result.serverUsPerRequest,
       });
     }
     const rss = await peakRss(server.child.pid);
@@ -316,7 +318,10 @@ async function main(): Promise<void> {
         for (const row of result.rows) {
           const key = `${name}\t${row.route}`;
           const previous = best.get(key);
-          if (!previous || row.rps > previous.rps) best.set(key, row);
+          const cpus = [previous?.serverUsPerRequest, row.serverUsPerRequest].filter((us): us is number => us !== undefined);
+          const serverUsPerRequest = cpus.length > 0 ? Math.min(...cpus) : undefined;
+          const kept = !previous || row.rps > previous.rps ? row : previous;
+          best.set(key, { ...kept, serverUsPerRequest });
         }
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);

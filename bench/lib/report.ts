@@ -14,6 +14,8 @@ export interface ResultRow {
   readonly securityHeaders: number;
   /** CPU used by other processes during the measurement, % of one CPU (noise), if known. */
   readonly foreignCpu: number | undefined;
+  /** Server CPU time per request, µs (the lowest over the rounds), if known. */
+  readonly serverUsPerRequest: number | undefined;
 }
 
 /** A contestant that was not measured, and why. */
@@ -56,26 +58,41 @@ export interface Target {
 }
 
 function headings(baselines: readonly string[]): string[] {
-  return ['contestant', 'route', 'req/s', 'p99 ms', 'peak RSS MiB', ...baselines.map((b) => `× ${b}`), 'sec. headers', 'other CPU %'];
+  const ceiling = baselines[baselines.length - 1] ?? '';
+  return ['contestant', 'route', 'req/s', 'p99 ms', 'CPU µs/req', 'peak RSS MiB', ...baselines.map((b) => `× ${b}`), `CPU × ${ceiling}`, 'sec. headers', 'other CPU %'];
 }
 
+/** `subject`'s req/s over `reference`'s on `route`. */
 function ratio(rows: readonly ResultRow[], subject: string, reference: string, route: string): number | undefined {
   const a = rows.find((r) => r.contestant === subject && r.route === route)?.rps;
   const b = rows.find((r) => r.contestant === reference && r.route === route)?.rps;
   return a === undefined || b === undefined || b === 0 ? undefined : a / b;
 }
 
+/** The same comparison by server CPU per request: `reference`'s µs/req over `subject`'s (higher is faster). */
+function cpuRatio(rows: readonly ResultRow[], subject: string, reference: string, route: string): number | undefined {
+  const a = rows.find((r) => r.contestant === subject && r.route === route)?.serverUsPerRequest;
+  const b = rows.find((r) => r.contestant === reference && r.route === route)?.serverUsPerRequest;
+  return a === undefined || b === undefined || a === 0 ? undefined : b / a;
+}
+
 const showRatio = (x: number | undefined): string => (x === undefined ? 'n/a' : `${x.toFixed(2)}×`);
 
-/** Table cells for each row; one ratio per baseline, against its req/s on the same route. */
+/**
+ * Table cells for each row: one req/s ratio per baseline on the same route, then the CPU-per-request
+ * ratio to the last baseline (`node-http-secure`).
+ */
 export function tableCells(rows: readonly ResultRow[], baselines: readonly string[]): string[][] {
+  const ceiling = baselines[baselines.length - 1] ?? '';
   return rows.map((r) => [
     r.contestant,
     r.route,
     Math.round(r.rps).toLocaleString('en-US'),
     r.p99Ms.toFixed(2),
+    r.serverUsPerRequest === undefined ? 'n/a' : r.serverUsPerRequest.toFixed(1),
     r.peakRss === undefined ? 'n/a' : (r.peakRss / 1024 / 1024).toFixed(1),
     ...baselines.map((b) => showRatio(ratio(rows, r.contestant, b, r.route))),
+    showRatio(cpuRatio(rows, r.contestant, ceiling, r.route)),
     String(r.securityHeaders),
     r.foreignCpu === undefined ? 'n/a' : r.foreignCpu.toFixed(0),
   ]);
@@ -109,12 +126,14 @@ export function headlines(rows: readonly ResultRow[], target: Target, ab: RunInf
   for (const route of routes) {
     const x = ratio(rows, target.subject, target.reference, route);
     if (x === undefined) continue;
-    out.push(`${route}: ${target.subject} / ${target.reference} = ${showRatio(x)} (target ≥ ${target.ratio.toFixed(2)}×: ${x >= target.ratio ? 'met' : 'not met'})`);
+    const cpu = cpuRatio(rows, target.subject, target.reference, route);
+    out.push(`${route}: ${target.subject} / ${target.reference} = ${showRatio(x)} by req/s, ${showRatio(cpu)} by CPU per request ` +
+      `(target ≥ ${target.ratio.toFixed(2)}×: ${x >= target.ratio ? 'met' : 'not met'})`);
   }
   if (ab) {
     for (const route of routes) {
       const x = ratio(rows, ab.current, ab.other, route);
-      if (x !== undefined) out.push(`A/B ${route}: ${ab.current} / ${ab.other} = ${showRatio(x)}`);
+      if (x !== undefined) out.push(`A/B ${route}: ${ab.current} / ${ab.other} = ${showRatio(x)} by req/s, ${showRatio(cpuRatio(rows, ab.current, ab.other, route))} by CPU per request`);
     }
   }
   return out;
@@ -176,7 +195,11 @@ export function markdownReport(rows: readonly ResultRow[], info: RunInfo): strin
     '',
     markdownTable(rows, info.baselines),
     '',
-    `${info.baselines.map((b) => `\`× ${b}\``).join(' and ')} are req/s relative to that contestant on the same route. Peak RSS is \`VmHWM\` of`,
+    `${info.baselines.map((b) => `\`× ${b}\``).join(' and ')} are req/s relative to that contestant on the same route. \`CPU µs/req\` is`,
+    'the CPU time (user + system) of the server process per completed request, the lowest over the rounds;',
+    `\`CPU × ${info.baselines[info.baselines.length - 1] ?? ''}\` is that contestant's CPU per request over this row's (higher is faster). A busy`,
+    'machine slows a server but barely changes what a request costs it, so when `other CPU %` is high the',
+    'CPU columns are the better comparison. Peak RSS is `VmHWM` of',
     'the server process at the end of its run (it includes the tsx loader, the same for every contestant).',
     '`sec. headers` counts the security headers on that response (list below). `other CPU %` is the CPU',
     'that processes other than the server and load generator used during the measurement (other',
