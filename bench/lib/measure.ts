@@ -11,8 +11,8 @@ export interface Measurement extends LoadResult {
   readonly foreignCpu: number | undefined;
   /**
    * CPU time (user + system) the server process used per completed request, µs, over the whole
-   * run. Other processes slow a server down but barely change what one request costs it, so this
-   * stays comparable on a busy machine where req/s does not.
+   * run. Other processes make each request somewhat dearer (shared caches and cores) but cut req/s
+   * far more, so this stays roughly comparable on a busy machine where req/s does not.
    */
   readonly serverUsPerRequest: number | undefined;
 }
