@@ -52,7 +52,7 @@ export type {
 export type { RouteParams, ConverterTypes } from './routing/params.ts';
 export { type Converter, type ConverterFactory, NO_MATCH } from './routing/converters.ts';
 export { RuleError, BuildError } from './routing/index.ts';
-export { type SecurityHeaderOptions, type CspDirectives } from './security/headers.ts';
+export { compileSecurityHeaders, type CompiledSecurityHeaders, type SecurityHeaderOptions, type CspDirectives } from './security/headers.ts';
 export { ConfigError, type PhialConfig, type PhialOptions, type PhialEnv, type ServerLimits } from './config/config.ts';
 export { envParsers, type AppSettings, type AppSettingsEnv, type SettingParser } from './config/config.ts';
 export { PhialError } from './errors/phial-error.ts';

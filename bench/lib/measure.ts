@@ -9,6 +9,12 @@ import type { RunningServer } from './server.ts';
 /** A measured run plus how much CPU other processes took meanwhile (% of one CPU). */
 export interface Measurement extends LoadResult {
   readonly foreignCpu: number | undefined;
+  /**
+   * CPU time (user + system) the server process used per completed request, µs, over the whole
+   * run. Other processes make each request somewhat dearer (shared caches and cores) but cut req/s
+   * far more, so this stays roughly comparable on a busy machine where req/s does not.
+   */
+  readonly serverUsPerRequest: number | undefined;
 }
 
 /**
@@ -30,15 +36,27 @@ export async function measure(
   let last: Promise<CpuSample | undefined> | undefined;
   const t1 = setTimeout(() => (first = cpuSample(pids())), margin);
   const t2 = setTimeout(() => (last = cpuSample(pids())), seconds * 1000 - margin);
+  const serverPid = server.child.pid;
+  const serverBefore = serverPid === undefined ? undefined : await cpuSample([serverPid]);
   try {
     const result = await generator.run(url, seconds, settings, (pid) => (loadPid = pid));
+    const serverAfter = serverPid === undefined ? undefined : await cpuSample([serverPid]);
     const [a, b] = await Promise.all([first, last]);
-    return { ...result, foreignCpu: a && b ? foreignCpuPercent(a, b) : undefined };
+    return {
+      ...result,
+      foreignCpu: a && b ? foreignCpuPercent(a, b) : undefined,
+      serverUsPerRequest: serverPid !== undefined && serverBefore && serverAfter && result.requests > 0
+        ? (((serverAfter.perPid.get(serverPid) ?? 0) - (serverBefore.perPid.get(serverPid) ?? 0)) * TICK_US) / result.requests
+        : undefined,
+    };
   } finally {
     clearTimeout(t1);
     clearTimeout(t2);
   }
 }
+
+// /proc counts CPU time in USER_HZ ticks, 100 per second on Linux.
+const TICK_US = 10_000;
 
 /** Other processes above this share of one CPU during a measurement get a warning, in %. */
 export const NOISE_WARN_PERCENT = 10;

@@ -35,19 +35,27 @@ export interface RunningServer {
   readonly output: () => string;
 }
 
+/** How to start a server beyond its name. */
+export interface StartOptions {
+  /** Variables added to the server's environment (e.g. which Phial build, a CPU profile path). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Node options before the loader, e.g. `--conditions=phial-source` to run Phial's sources. */
+  readonly nodeArgs?: readonly string[];
+}
+
 /**
  * Starts `bench/servers/<name>.ts` on CPU 0 and waits for its ready line.
  *
  * @throws {Error} if the server exits, fails to spawn, or is not ready within {@link START_TIMEOUT_MS};
  *   the message carries the server's first error line and the child is already stopped.
  */
-export async function startServer(name: string, pinning: Pinning): Promise<RunningServer> {
+export async function startServer(name: string, pinning: Pinning, options: StartOptions = {}): Promise<RunningServer> {
   const port = await freePort();
   const file = fileURLToPath(new URL(`../servers/${name}.ts`, import.meta.url));
-  const child = spawnTracked(process.execPath, [...SERVER_NODE_ARGS, file], {
+  const child = spawnTracked(process.execPath, [...(options.nodeArgs ?? []), ...SERVER_NODE_ARGS, file], {
     cpu: 0,
     pinning,
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port) },
+    env: { ...process.env, ...options.env, NODE_ENV: 'production', PORT: String(port) },
   });
   let tail = '';
   const keep = (chunk: string): void => {

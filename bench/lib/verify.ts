@@ -1,6 +1,8 @@
 /**
- * Checks a contestant's responses before it is measured, and records the security headers it sends.
+ * Checks a contestant's responses before it is measured, records the security headers it sends,
+ * and compares whole response heads (`node-http-secure` must send exactly Phial's).
  */
+import { Agent, get } from 'node:http';
 import { HOST, type BenchRoute } from './contract.ts';
 
 /**
@@ -58,4 +60,41 @@ export async function verifyRoutes(port: number, routes: readonly BenchRoute[]):
     });
   }
   return checks;
+}
+
+/**
+ * The status line and header lines of one keep-alive `GET`, in the order sent, each `name: value`
+ * with the name as sent; the `Date` value is replaced by `<date>` (it changes every second).
+ *
+ * @throws {Error} if the request fails or takes over 5 s.
+ */
+export function responseHead(port: number, path: string): Promise<string[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  return new Promise<string[]>((resolve, reject) => {
+    const req = get({ host: HOST, port, path, agent, timeout: 5000 }, (res) => {
+      const lines = [`HTTP/${res.httpVersion} ${res.statusCode ?? 0} ${res.statusMessage ?? ''}`];
+      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+        const name = res.rawHeaders[i]!;
+        lines.push(`${name}: ${name.toLowerCase() === 'date' ? '<date>' : res.rawHeaders[i + 1]!}`);
+      }
+      res.resume();
+      res.once('end', () => resolve(lines));
+      res.once('error', reject);
+    });
+    req.once('timeout', () => req.destroy(new Error(`GET ${path}: no answer within 5 s`)));
+    req.once('error', reject);
+  }).finally(() => agent.destroy());
+}
+
+/**
+ * How `actual` differs from `expected` (two {@link responseHead}s): the first differing line, or
+ * `undefined` when they are equal line for line.
+ */
+export function headDifference(expected: readonly string[], actual: readonly string[]): string | undefined {
+  for (let i = 0; i < Math.max(expected.length, actual.length); i++) {
+    if (expected[i] !== actual[i]) {
+      return `line ${i + 1}: expected ${JSON.stringify(expected[i] ?? '(none)')}, got ${JSON.stringify(actual[i] ?? '(none)')}`;
+    }
+  }
+  return undefined;
 }

@@ -1,12 +1,14 @@
-/** Phial with every default on (production env, security headers, CSP nonce). */
-import { randomBytes } from 'node:crypto';
-import { Phial, Response } from 'phial';
-import { HOST, PLAINTEXT_BODY, announceReady, benchPort } from '../lib/contract.ts';
+/**
+ * Phial with every default on (production env, security headers, CSP nonce). It runs the package
+ * built into dist/, or the build named by `PHIAL_BENCH_PACKAGE` (an A/B run's other git ref).
+ */
+import { HOST, announceReady, benchPort } from '../lib/contract.ts';
+import { startCpuProfileFromEnv } from '../lib/cpu-profile.ts';
+import { loadPhial } from '../lib/phial-package.ts';
+import { benchApp } from '../lib/phial-app.ts';
 
+startCpuProfileFromEnv();
 const port = benchPort();
-const app = new Phial({ name: 'bench', env: 'production', secretKey: randomBytes(32).toString('hex'), logLevel: 'silent' });
-app.get('/plaintext', () => new Response(PLAINTEXT_BODY, { headers: { 'content-type': 'text/plain; charset=utf-8' } }));
-app.get('/json', () => ({ message: 'Hello, World!' }));
-app.get('/users/<int:id>', (req) => ({ id: req.params.id }));
+const app = benchApp(await loadPhial());
 await app.listen({ host: HOST, port });
 announceReady(port);
