@@ -128,6 +128,7 @@ export class Phial extends Scaffold {
       get maxContentLength() { return config.maxContentLength; },
       get bodyLimits() { return config.bodyLimits; },
       get trustedProxies() { return config.trustedProxies; },
+      noTrustedProxies: config.trustedProxies.hops === 0 && config.trustedProxies.cidrs.length === 0,
       uploadPrefix: uploadDirPrefix(config.name),
       urlFor: (endpoint, values, opts) => this.urlFor(endpoint, values, opts),
     };

@@ -27,7 +27,7 @@ import type { TemplateResult } from '../http/template-result.ts';
 import { SetupError } from '../errors/setup-error.ts';
 import type { ScopeRegistrations as Scaffold } from '../http/registrations.ts';
 import type { RouteEntry } from './routes.ts';
-import { matchRequest, type Routed } from './matcher.ts';
+import { hostCheck, matchRequest, type HostCheck, type Routed } from './matcher.ts';
 import { hasBody } from '../steps/inputs.ts';
 import { firstApplicable, runSteps, type CompiledStep } from '../steps/step.ts';
 import type { SessionRuntime } from '../steps/sessions.ts';
@@ -71,7 +71,7 @@ export class Dispatcher {
   private readonly requestHost: RequestHost;
   private readonly app: Scaffold;
   private readonly sessions: SessionRuntime;
-  private readonly trustedHosts: readonly string[];
+  private readonly trustedHost: HostCheck | undefined;
   /** The full security block (CSP included) for the last-resort 500. */
   private readonly lastResortHead: readonly string[];
 
@@ -88,8 +88,8 @@ export class Dispatcher {
     this.appTeardown = state.appTeardown;
     this.requestHost = state.requestHost;
     this.sessions = state.sessions;
-    this.trustedHosts = state.config.trustedHosts.length > 0 || state.config.env === 'production'
-      ? state.config.trustedHosts : DEVELOPMENT_HOSTS;
+    this.trustedHost = hostCheck(state.config.trustedHosts.length > 0 || state.config.env === 'production'
+      ? state.config.trustedHosts : DEVELOPMENT_HOSTS);
     const csp = state.headers.staticCsp;
     this.lastResortHead = [...state.headers.common, ...(csp === null ? [] : [state.headers.cspHeaderName, csp]),
       'content-type', 'text/plain; charset=utf-8', 'connection', 'close'];
@@ -134,7 +134,7 @@ export class Dispatcher {
    */
   private dispatch(raw: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
     const req = new Request(raw, this.requestHost);
-    const routed = matchRequest(req, this.map, this.trustedHosts);
+    const routed = matchRequest(req, this.map, this.trustedHost);
     if (routed.kind !== 'route') return this.fullDispatch(req, res, routed, NO_STEPS, -1);
     const entry = routed.entry;
     const steps = isSafeMethod(req.method) ? entry.safeSteps : entry.unsafeSteps;

@@ -40,7 +40,7 @@ export type Routed =
  *   repeat of a header Node keeps only one copy of (`Content-Type`, `Authorization`, …).
  * - A `Host` outside `trustedHosts` is a 400 (Werkzeug's `trusted_hosts`), before any rule is tried.
  */
-export function matchRequest(req: Request, map: UrlMap<RouteEntry>, trustedHosts: readonly string[]): Routed {
+export function matchRequest(req: Request, map: UrlMap<RouteEntry>, trustedHost: HostCheck | undefined): Routed {
   try {
     if (req.raw.httpVersionMajor !== 1) return refuse(new HTTPException(505, 'Only HTTP/1.0 and HTTP/1.1 are served here.'));
     const host = req.raw.headers.host;
@@ -50,7 +50,7 @@ export function matchRequest(req: Request, map: UrlMap<RouteEntry>, trustedHosts
     }
     // Node keeps the first copy of these; something in front of the app may keep the last.
     if (repeated !== undefined) return refuse(new BadRequest(`The request must carry at most one ${repeated} header.`));
-    if (trustedHosts.length > 0 && !isTrustedHost(req.host, trustedHosts)) return refuse(new BadRequest('The request host is not trusted.'));
+    if (trustedHost !== undefined && !trustedHost(req.host)) return refuse(new BadRequest('The request host is not trusted.'));
     const m = map.match(req.path, req.method);
     switch (m.kind) {
       case 'match': {
@@ -83,6 +83,32 @@ export function matchRequest(req: Request, map: UrlMap<RouteEntry>, trustedHosts
     // A custom converter that throws is the app's bug: a 500 through the error handlers.
     return refuse(err instanceof HTTPException ? err : new InternalServerError(err));
   }
+}
+
+/** Whether a `Host` value is trusted; see {@link hostCheck}. */
+export type HostCheck = (host: string | undefined) => boolean;
+
+const HOST_CACHE_SIZE = 256;
+
+/**
+ * The trusted-host test of one app, remembering the verdict for the first
+ * {@link HOST_CACHE_SIZE} distinct `Host` values it meets (a server sees few; a client sending
+ * endless new ones only stops filling the cache, it never evicts the real ones).
+ * @returns undefined when `trusted` is empty (no check)
+ */
+export function hostCheck(trusted: readonly string[]): HostCheck | undefined {
+  if (trusted.length === 0) return undefined;
+  const frozen = Object.freeze([...trusted]);
+  const verdicts = new Map<string, boolean>();
+  return (host) => {
+    if (host === undefined) return false;
+    let ok = verdicts.get(host);
+    if (ok === undefined) {
+      ok = isTrustedHost(host, frozen);
+      if (verdicts.size < HOST_CACHE_SIZE) verdicts.set(host, ok);
+    }
+    return ok;
+  };
 }
 
 function refuse(error: HTTPException): Routed {

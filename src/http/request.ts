@@ -33,6 +33,11 @@ export interface RequestHost {
   readonly uploadPrefix?: string;
   /** Proxies whose forwarding headers are believed; without it, none. */
   readonly trustedProxies?: TrustedProxies;
+  /**
+   * True when {@link trustedProxies} trusts nobody (the default), so the scheme and host come from
+   * the socket and the `Host` header without resolving forwarding headers. Absent: computed.
+   */
+  readonly noTrustedProxies?: boolean;
   urlFor(endpoint: string, values?: Record<string, unknown>, options?: { external?: boolean; blueprint?: string }): string;
 }
 
@@ -188,8 +193,7 @@ export class Request<P = Record<string, unknown>, V = unknown> {
   get isSecure(): boolean {
     if ((this.raw.socket as Partial<TLSSocket>).encrypted === true) return true;
     // Every response asks (HSTS): with no trusted proxy, skip resolving the forwarded info.
-    const trusted = this.owner.trustedProxies;
-    if (trusted === undefined || (trusted.hops === 0 && trusted.cidrs.length === 0)) return false;
+    if (this.trustsNoProxy()) return false;
     return this.forwarded.scheme === 'https';
   }
 
@@ -199,7 +203,16 @@ export class Request<P = Record<string, unknown>, V = unknown> {
    * from the configured `origin`).
    */
   get host(): string | undefined {
+    // Every request asks (trusted hosts): with no trusted proxy, the Host header is the answer.
+    if (this.trustsNoProxy()) return this.header('host');
     return this.forwarded.host ?? this.header('host');
+  }
+
+  private trustsNoProxy(): boolean {
+    const known = this.owner.noTrustedProxies;
+    if (known !== undefined) return known;
+    const trusted = this.owner.trustedProxies;
+    return trusted === undefined || (trusted.hops === 0 && trusted.cidrs.length === 0);
   }
 
   /** `https` or `http`. */

@@ -28,6 +28,9 @@ const SINGLETONS: ReadonlyMap<string, string> = new Map([
   ['max-forwards', 'Max-Forwards'],
 ]);
 
+// Bit n set when some singleton name has n characters: most other names skip the lower-casing.
+const LENGTHS = [...SINGLETONS.keys()].reduce((mask, name) => mask | (1 << name.length), 0);
+
 /**
  * Finds the first singleton header (see the module notes) that appears more than once.
  *
@@ -40,7 +43,7 @@ export function repeatedSingletonHeader(raw: readonly string[]): string | undefi
   let seen: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    if (name.length < 4 || name.length > 19) continue;
+    if (name.length > 30 || (LENGTHS & (1 << name.length)) === 0) continue;
     const lower = name.toLowerCase();
     const canonical = SINGLETONS.get(lower);
     if (canonical === undefined) continue;
