@@ -183,11 +183,15 @@ export class Phial extends Scaffold {
 
   /**
    * Sets up an extension (calls its `initApp`) and lists it in {@link extensions}.
-   * @throws {SetupError} `PHIAL_E_DUPLICATE` when an extension of that name is registered;
+   * @throws {SetupError} `PHIAL_E_BAD_EXTENSION` without a name or `initApp`; `PHIAL_E_DUPLICATE`
+   *   when an extension of that name is registered;
    *   `PHIAL_E_SETUP_FINISHED` after the app is frozen
    */
   register(extension: PhialExtension): this {
     this.assertSetup('register');
+    if (typeof extension !== 'object' || extension === null || typeof extension.name !== 'string' || extension.name === '' || typeof extension.initApp !== 'function') {
+      throw new SetupError('PHIAL_E_BAD_EXTENSION', 'app.register() takes an extension: { name, initApp(app) }');
+    }
     if (this.extensionMap.has(extension.name)) throw new SetupError('PHIAL_E_DUPLICATE', `Extension ${JSON.stringify(extension.name)} is already registered`);
     this.extensionMap.set(extension.name, extension);
     extension.initApp(this);

@@ -26,6 +26,7 @@ import type {
 import type { BlueprintRegistration, RouteRecord } from '../http/registrations.ts';
 import { SetupError } from '../errors/setup-error.ts';
 import { ENDPOINT_NAME as NAME } from '../util/identifier.ts';
+import { findUnknownKey, unknownKeyMessage } from '../util/known-keys.ts';
 import { registerErrorHandler } from '../dispatch/error-handlers.ts';
 
 /** The schemas of a route that declares none. */
@@ -40,6 +41,15 @@ export type MethodRouteOptions<S extends RouteSchemas> = Omit<RouteOptions, 'met
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- implementation signature behind typed overloads
 type AnyView = (req: any) => unknown;
 
+
+const BLUEPRINT_OPTIONS = ['urlPrefix', 'csrf'] as const;
+const REGISTRATION_OPTIONS = ['urlPrefix', 'name'] as const;
+
+/** @throws {SetupError} `PHIAL_E_UNKNOWN_OPTION` naming the closest known option */
+function checkKeys(where: string, options: object, known: readonly string[]): void {
+  const found = findUnknownKey(options, known);
+  if (found) throw new SetupError('PHIAL_E_UNKNOWN_OPTION', unknownKeyMessage(where, found, known));
+}
 
 /** Tells a blueprint its parent; a symbol nobody outside this module holds, so no app code can call it. */
 const ATTACH = Symbol('phial.blueprint.attach');
@@ -191,6 +201,7 @@ export abstract class Scaffold {
   /** Registers a (nested) blueprint under this scope. */
   registerBlueprint(blueprint: Blueprint, options: BlueprintRegistration = {}): this {
     this.assertSetup('registerBlueprint');
+    checkKeys(`registerBlueprint(${blueprint.name})`, options, REGISTRATION_OPTIONS);
     if (options.urlPrefix !== undefined && !options.urlPrefix.startsWith('/')) {
       throw new SetupError('PHIAL_E_BAD_PREFIX', `urlPrefix must start with "/": ${JSON.stringify(options.urlPrefix)}`);
     }
@@ -227,6 +238,7 @@ export class Blueprint extends Scaffold {
   constructor(name: string, options: BlueprintOptions = {}) {
     super(name);
     assertName('Blueprint', name);
+    checkKeys(`Blueprint ${name}`, options, BLUEPRINT_OPTIONS);
     const prefix = options.urlPrefix ?? '';
     if (prefix !== '' && !prefix.startsWith('/')) {
       throw new SetupError('PHIAL_E_BAD_PREFIX', `urlPrefix must start with "/": ${JSON.stringify(prefix)}`);

@@ -145,7 +145,7 @@ function variablesOf(spec: unknown): { prefix: string; vars: Map<string, string>
 export function loadAppSettings(values: unknown, spec: unknown, env: EnvSource): Readonly<AppSettings> {
   if (values !== undefined && !isPlainObject(values)) throw new ConfigError('PHIAL_E_BAD_VALUE', 'settings', `expected a plain object, got ${shown(values)}`);
   const out: Record<string, unknown> = { ...values };
-  if (spec === undefined) return Object.freeze(out) as Readonly<AppSettings>;
+  if (spec === undefined) return deepFreeze(out) as Readonly<AppSettings>;
   const { prefix, vars, parse } = variablesOf(spec);
   for (const name of Object.keys(env)) {
     if (!name.startsWith(prefix) || vars.has(name) || envValue(env, name) === undefined) continue;
@@ -171,5 +171,18 @@ export function loadAppSettings(values: unknown, spec: unknown, env: EnvSource):
       throw new ConfigError('PHIAL_E_BAD_VALUE', variable, SECRET_NAME.test(key) ? `${why} (value not shown: the name looks secret)` : `${why}, got ${shown(raw)}`, { cause: err });
     }
   }
-  return Object.freeze(out) as Readonly<AppSettings>;
+  return deepFreeze(out) as Readonly<AppSettings>;
+}
+
+/**
+ * Freezes plain objects and arrays all the way down: settings are read-only for the life of the
+ * app, nested lists included. Other objects (a URL, a class instance) are left as they are.
+ */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
+  Object.freeze(value);
+  for (const v of Object.values(value as object)) deepFreeze(v);
+  return value;
 }

@@ -172,7 +172,7 @@ export const SETTINGS: readonly Setting[] = Object.freeze([
   }),
   row({
     section: 'network', option: 'origin', env: ['PHIAL_ORIGIN'], check: checkOrigin, parse: checkOrigin, default: null,
-    defaultDoc: 'none', accepts: '`https://host[:port]`, no path, query or credentials',
+    defaultDoc: 'none', accepts: '`https://host[:port]` (or `http://` for development), no path, query or credentials',
     doc: 'The canonical external origin, for external URLs; Phial never builds them from the `Host` header.',
   }),
   row({

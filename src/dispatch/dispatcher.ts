@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
-import { HTTPException, InternalServerError } from '../errors/http.ts';
+import { HTTPException, InternalServerError, ValidationError } from '../errors/http.ts';
 import { Request, type RequestHost } from '../http/request.ts';
 import { Response } from '../http/response.ts';
 import { isJsonData, makeResponse } from '../http/make-response.ts';
@@ -35,7 +35,7 @@ import { isSafeMethod } from '../security/csrf.ts';
 import type { AfterRequestHook, BeforeRequestHook, ErrorHandler, TeardownRequestHook, ViewReturn } from '../http/view.ts';
 
 /** A logger with the methods the request path uses (pino's). */
-export type DispatchLogger = Pick<Logger, 'warn' | 'error' | 'fatal'>;
+export type DispatchLogger = Pick<Logger, 'debug' | 'warn' | 'error' | 'fatal'>;
 
 /** The compiled state of an app that the request path reads. */
 export interface DispatchState {
@@ -288,8 +288,15 @@ export class Dispatcher {
   private async handleError(err: unknown, req: Request, entry: RouteEntry | undefined): Promise<Response> {
     const scopes = entry ? entry.scopes : [this.app];
     const http = err instanceof HTTPException ? err : undefined;
-    if (!http) this.logger.error({ err, reqId: req.id, method: req.method, path: req.path }, `Exception on ${req.path} [${req.method}]`);
-    else if (http.code >= 500 && http.code !== 505) this.logger.error({ status: http.code, description: http.description, reqId: req.id, method: req.method, path: req.path }, `HTTP ${http.code} on ${req.path} [${req.method}]`);
+    if (http) return closeAfterRefusal(http, await this.answerError(http, req, scopes));
+    // Flask logs an exception only when no handler of its class takes it (then it is a 500).
+    if (findErrorHandler(scopes, err) === undefined) this.logger.error({ err, reqId: req.id, method: req.method, path: req.path }, `Exception on ${req.path} [${req.method}]`);
+    return this.answerError(err, req, scopes);
+  }
+
+  private async answerError(err: unknown, req: Request, scopes: readonly Scaffold[]): Promise<Response> {
+    const http = err instanceof HTTPException ? err : undefined;
+    if (http && http.status >= 500 && http.status !== 505) this.logger.error({ status: http.status, description: http.description, reqId: req.id, method: req.method, path: req.path }, `HTTP ${http.status} on ${req.path} [${req.method}]`);
     let handler: ErrorHandler | undefined;
     let subject: unknown = err;
     if (http) handler = findErrorHandler(scopes, http);
@@ -327,6 +334,11 @@ export class Dispatcher {
       // Cookies lose their default `Secure` only in development over plain HTTP to a loopback host,
       // where a browser would otherwise drop them; production never relaxes it.
       insecureCookies: this.config.env !== 'production' && !req.isSecure && isLoopbackHost(hostName(req.header('host')) ?? ''),
+      onStreamError: (err) => {
+        // A client that hung up is not a failure of the app; a body stream that threw is.
+        if ((err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE') this.logger.debug({ reqId: req.id }, 'client closed the connection during a streamed response');
+        else this.logger.error({ err, reqId: req.id, method: req.method, path: req.path }, `Response stream failed on ${req.path} [${req.method}]`);
+      },
     };
     try {
       let compiled = entry ? entry.headers : this.headers;
@@ -345,6 +357,16 @@ export class Dispatcher {
     }
   }
 
+}
+
+/**
+ * A 400 or 413 means the request itself was malformed (its framing, Host or body may be read
+ * differently by something in front): the connection carries no further request, whichever
+ * handler answered. A validation failure is a well-formed request with wrong values.
+ */
+function closeAfterRefusal(err: HTTPException, res: Response): Response {
+  if ((err.status === 400 || err.status === 413) && !(err instanceof ValidationError)) res.headers.set('connection', 'close');
+  return res;
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {

@@ -20,6 +20,7 @@
  * @module
  */
 import { HTTPException, defaultExceptions } from '../errors/http.ts';
+import { SetupError } from '../errors/setup-error.ts';
 import type { ErrorClass, ErrorHandler } from '../http/view.ts';
 
 /** The handlers of one scope (the app or a blueprint). */
@@ -47,12 +48,17 @@ function boundStatus(cls: unknown): number | undefined {
  * Records `handler` in `scope` for a status code (400–599) or an error class, normalised as
  * Flask does: the Werkzeug class of a status is the same registration as the status.
  *
- * @throws {RangeError} for a status outside 400–599
+ * @throws {SetupError} `PHIAL_E_BAD_HANDLER` for a status outside 400–599, a key that is neither a
+ *   status nor a class, or a handler that is not a function
  */
 export function registerErrorHandler(scope: WritableErrorHandlerScope, codeOrClass: number | ErrorClass, handler: ErrorHandler): void {
+  if (typeof handler !== 'function') throw new SetupError('PHIAL_E_BAD_HANDLER', 'An error handler must be a function');
+  if (typeof codeOrClass !== 'number' && typeof codeOrClass !== 'function') {
+    throw new SetupError('PHIAL_E_BAD_HANDLER', `Error handlers are registered for a status (404) or an error class, got ${JSON.stringify(String(codeOrClass))}`);
+  }
   if (typeof codeOrClass === 'number') {
     if (!Number.isInteger(codeOrClass) || codeOrClass < 400 || codeOrClass > 599) {
-      throw new RangeError(`Error handler status must be 400–599, got ${codeOrClass}`);
+      throw new SetupError('PHIAL_E_BAD_HANDLER', `Error handler status must be 400–599, got ${codeOrClass}`);
     }
     scope.codeHandlers.set(codeOrClass, handler);
     return;

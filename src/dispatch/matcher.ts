@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { BadRequest, HTTPException, InternalServerError, MethodNotAllowed, NotFound } from '../errors/http.ts';
+import { BadRequest, HTTPException, InternalServerError, MethodNotAllowed, NotFound, NotImplemented } from '../errors/http.ts';
 import type { Request } from '../http/request.ts';
 import { Response } from '../http/response.ts';
 import { isTrustedHost } from '../http/hosts.ts';
@@ -50,6 +50,10 @@ export function matchRequest(req: Request, map: UrlMap<RouteEntry>, trustedHost:
     }
     // Node keeps the first copy of these; something in front of the app may keep the last.
     if (repeated !== undefined) return refuse(new BadRequest(`The request must carry at most one ${repeated} header.`));
+    // RFC 9112 §6.1: a transfer coding the server does not understand is a 501. Only chunked is
+    // decoded; `gzip, chunked` read as plain bytes would differ from what a proxy in front read.
+    const te = req.raw.headers['transfer-encoding'];
+    if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return refuse(new NotImplemented('Only the chunked transfer coding is supported.'));
     if (trustedHost !== undefined && !trustedHost(req.host)) return refuse(new BadRequest('The request host is not trusted.'));
     const m = map.match(req.path, req.method);
     switch (m.kind) {

@@ -14,6 +14,8 @@ import type { ScopeRegistrations as Scaffold } from '../http/registrations.ts';
 import { compileRouteInputs, type RouteInputs } from '../steps/inputs.ts';
 import type { BodyLimits } from '../http/body/index.ts';
 import { compileSteps, type CompiledStep, type StepDeclaration } from '../steps/step.ts';
+import { SetupError } from '../errors/setup-error.ts';
+import { findUnknownKey, unknownKeyMessage } from '../util/known-keys.ts';
 import type { AfterRequestHook, BeforeRequestHook, RouteOptions, TeardownRequestHook, View } from '../http/view.ts';
 
 import { IDENTIFIER as NAME_OK } from '../util/identifier.ts';
@@ -75,7 +77,7 @@ export function compileRoutes(ctx: RouteCompileContext): UrlMap<RouteEntry> {
   const converters: Record<string, ConverterFactory> = Object.create(null) as Record<string, ConverterFactory>;
   for (const [k, v] of ctx.converters) converters[k] = v;
   const map = new UrlMap<RouteEntry>({ converters });
-  compileScope(ctx, map, ctx.app, '', '', []);
+  compileScope(ctx, map, ctx.app, '', '', [], new Map());
   return map;
 }
 
@@ -91,12 +93,24 @@ function attachSteps(ctx: RouteCompileContext, entry: RouteEntry, methods: reado
   entry.unsafeSteps = methods.some((m) => !SAFE_METHODS.has(m)) ? compileSteps(ctx.steps, { ...base, safe: false }) : entry.safeSteps;
 }
 
-function compileScope(ctx: RouteCompileContext, map: UrlMap<RouteEntry>, scope: Scaffold, prefix: string, endpointPrefix: string, chain: Scaffold[]): void {
+/** The options of `RouteOptions` Phial itself reads; steps declare the ones they add. */
+const ROUTE_OPTIONS = ['endpoint', 'methods', 'strictSlashes', 'securityHeaders', 'csrf', 'schema', 'accepts', 'bodyLimits'];
+
+function compileScope(ctx: RouteCompileContext, map: UrlMap<RouteEntry>, scope: Scaffold, prefix: string, endpointPrefix: string, chain: Scaffold[], views: Map<string, unknown>): void {
   const inner = [...chain].reverse();
+  const knownOptions = [...ROUTE_OPTIONS, ...ctx.steps.flatMap((s) => s.routeOptions ?? [])];
   for (const rec of scope.routeRecords) {
     const rule = prefix + rec.rule;
+    const unknown = findUnknownKey(rec.options, knownOptions);
+    if (unknown) throw new SetupError('PHIAL_E_UNKNOWN_OPTION', unknownKeyMessage(`Route ${rule}`, unknown, knownOptions));
     const local = rec.options.endpoint ?? (NAME_OK.test(rec.view.name) ? rec.view.name : rec.rule);
     const endpoint = endpointPrefix ? `${endpointPrefix}.${local}` : local;
+    // Flask: one endpoint, one view function (several rules may share it).
+    const previous = views.get(endpoint);
+    if (previous !== undefined && previous !== rec.view) {
+      throw new SetupError('PHIAL_E_DUPLICATE', `Route ${rule}: endpoint "${endpoint}" already belongs to another view function; give one of them its own name or the endpoint option`);
+    }
+    views.set(endpoint, rec.view);
     const routeHeaders = rec.options.securityHeaders
       ? compileSecurityHeaders(mergeSecurityHeaderOptions(ctx.securityHeaders, rec.options.securityHeaders))
       : ctx.headers;
@@ -125,7 +139,7 @@ function compileScope(ctx: RouteCompileContext, map: UrlMap<RouteEntry>, scope: 
     const name = options.name ?? blueprint.name;
     compileScope(
       ctx, map, blueprint, prefix + (options.urlPrefix?.replace(/\/+$/, '') ?? blueprint.urlPrefix),
-      endpointPrefix ? `${endpointPrefix}.${name}` : name, [...chain, blueprint],
+      endpointPrefix ? `${endpointPrefix}.${name}` : name, [...chain, blueprint], views,
     );
   }
 }

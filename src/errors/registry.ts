@@ -84,6 +84,21 @@ export const ERROR_CODES = {
     meaning: 'A setup method (route, hook, error handler, blueprint, converter) was called after the app handled its first request (Flask\'s "setup method can no longer be called").',
     fix: 'Register everything before the app starts serving.',
   },
+  PHIAL_E_BAD_EXTENSION: {
+    owner: 'src/app/', errorClass: 'SetupError',
+    meaning: '`app.register()` was given something that is not an extension: no non-empty `name`, or no `initApp` function.',
+    fix: 'Pass an object `{ name, initApp(app) { … } }`; the name is its key in `app.extensions`.',
+  },
+  PHIAL_E_BAD_HANDLER: {
+    owner: 'src/dispatch/', errorClass: 'SetupError',
+    meaning: '`errorHandler()` was given something other than an HTTP error status (400–599) or an error class, or a handler that is not a function.',
+    fix: 'Register handlers by status (`404`), by Werkzeug class (`NotFound`) or by your own error class.',
+  },
+  PHIAL_E_UNKNOWN_OPTION: {
+    owner: 'src/app/', errorClass: 'SetupError',
+    meaning: 'An option of a route, a blueprint, a blueprint registration, the session, CSRF or the security headers is not a known name (usually a typo, which would otherwise fall back to the default silently).',
+    fix: 'Use the name the message suggests; route options that an extension reads are declared by its step (`routeOptions`).',
+  },
   PHIAL_E_BAD_STEP: {
     owner: 'src/steps/', errorClass: 'SetupError',
     meaning: 'A request step added with `app.addStep()` has a bad or duplicate name, no owner, a position that is not a free integer from 201 to 899 (the built-in positions are reserved), or a `build` that returned no `{ run }`.',

@@ -16,7 +16,10 @@ export type SetupErrorCode =
   | 'PHIAL_E_BAD_SCHEMA' // a route schema that is not a Standard Schema validator
   | 'PHIAL_E_BAD_ACCEPTS' // a route accepts entry that is not a media type pattern
   | 'PHIAL_E_BAD_LIMIT' // a route body limit that is unknown or not a non-negative integer
-  | 'PHIAL_E_BAD_STEP'; // a request step with a bad name, position or build result
+  | 'PHIAL_E_BAD_STEP' // a request step with a bad name, position or build result
+  | 'PHIAL_E_BAD_EXTENSION' // an extension without a name or an initApp function
+  | 'PHIAL_E_BAD_HANDLER' // an error handler for something that is neither a 4xx/5xx status nor a class
+  | 'PHIAL_E_UNKNOWN_OPTION'; // a route, blueprint, session, CSRF or header option that does not exist
 
 /**
  * Thrown when setup is done wrong: a bad name, setup after the first request (Flask's "setup

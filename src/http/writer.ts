@@ -26,6 +26,11 @@ export interface WriteContext {
    * cookies over `http://127.0.0.1` still keep them. Default false (cookies keep `Secure`).
    */
   insecureCookies?: boolean;
+  /**
+   * Told when a streamed body fails after the head was sent (the connection is then cut): the
+   * stream's error, or the premature-close error when the client went away.
+   */
+  onStreamError?: (err: unknown) => void;
 }
 
 // `compiled.common` is frozen, and V8 copies frozen arrays on a slow path (~40× slower than a
@@ -100,10 +105,11 @@ export function writeResponse(
     res.end();
     return undefined;
   }
-  return pipeline(stream, res).catch(() => {
+  return pipeline(stream, res).catch((err: unknown) => {
     // The client went away or the stream failed mid-body: the head is sent, so the only honest
-    // signal left is to cut the connection.
+    // signal left to the client is to cut the connection; the app's log gets the reason.
     res.destroy();
+    ctx.onStreamError?.(err);
   });
 }
 

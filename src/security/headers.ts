@@ -16,6 +16,7 @@
 import { BASE64_VALUE, compileCsp, DEFAULT_CSP, type CspDirectives } from './csp.ts';
 import { invalid } from './validate.ts';
 import { quote } from '../util/quote.ts';
+import { findUnknownKey, unknownKeyMessage } from '../util/known-keys.ts';
 
 export { DEFAULT_CSP, type CspDirectives };
 
@@ -142,6 +143,13 @@ export const DEFAULT_PERMISSIONS_POLICY: Readonly<Record<string, readonly string
   ),
 );
 
+/** Every field of {@link SecurityHeaderOptions}: a misspelt one is refused, never ignored. */
+const HEADER_OPTIONS = [
+  'contentSecurityPolicy', 'contentSecurityPolicyReportOnly', 'allowUnsafeInlineScript', 'strictTransportSecurity',
+  'xContentTypeOptions', 'xFrameOptions', 'referrerPolicy', 'crossOriginOpenerPolicy', 'crossOriginResourcePolicy',
+  'crossOriginEmbedderPolicy', 'permissionsPolicy', 'xXssProtection', 'originAgentCluster', 'xPermittedCrossDomainPolicies',
+];
+
 const HSTS_DEFAULT_MAX_AGE = 63_072_000; // 2 years (OWASP HTTP Headers CS, Mozilla)
 const HSTS_PRELOAD_MIN_MAX_AGE = 31_536_000; // 1 year (hstspreload.org)
 
@@ -245,6 +253,8 @@ function permissionsItem(feature: string, item: unknown): string {
  */
 export function compileSecurityHeaders(options: SecurityHeaderOptions = {}): CompiledSecurityHeaders {
   const o = options;
+  const unknown = findUnknownKey(o, HEADER_OPTIONS);
+  if (unknown) throw invalid('security header options', unknownKeyMessage('securityHeaders', unknown, HEADER_OPTIONS));
   const describe: Record<string, string> = {};
   const common: string[] = [];
   const add = (name: string, value: string | null | false): void => {

@@ -8,6 +8,8 @@
  */
 import type { PhialConfig } from '../config/config.ts';
 import { Forbidden } from '../errors/http.ts';
+import { SetupError } from '../errors/setup-error.ts';
+import { findUnknownKey, unknownKeyMessage } from '../util/known-keys.ts';
 import type { Request } from '../http/request.ts';
 import type { Response } from '../http/response.ts';
 import { isUrlEncoded, isMultipart } from '../http/content-type.ts';
@@ -52,6 +54,9 @@ export interface AppCsrfOptions {
   maxAgeSeconds?: number;
 }
 
+const SESSION_OPTIONS = ['type', 'store', 'cookieName', 'idleTimeout', 'absoluteTimeout', 'refreshInterval', 'permanent', 'now'];
+const CSRF_OPTIONS = ['trustedOrigins', 'requireToken', 'maxAgeSeconds'];
+
 /** @internal What the request path needs for sessions and CSRF, resolved at freeze. */
 export class SessionRuntime {
   readonly iface: SessionInterface;
@@ -59,6 +64,10 @@ export class SessionRuntime {
   private readonly csrfPolicy: CsrfPolicy;
 
   constructor(readonly config: PhialConfig, session: AppSessionOptions = {}, readonly csrf: AppCsrfOptions = {}) {
+    for (const [where, options, known] of [['session', session, SESSION_OPTIONS], ['csrf', csrf, CSRF_OPTIONS]] as const) {
+      const found = findUnknownKey(options, known);
+      if (found) throw new SetupError('PHIAL_E_UNKNOWN_OPTION', unknownKeyMessage(`The ${where} option`, found, known));
+    }
     const { cookieName, ...rest } = session;
     this.cookieBase = cookieName ?? 'session';
     sessionCookieName(false, this.cookieBase); // validates the name at startup

@@ -91,6 +91,11 @@ export interface StepDeclaration {
   readonly position: number;
   /** At freeze: this step's work on `route`, or `undefined` when it never applies there. */
   readonly build: (route: RouteStepInfo) => StepRun | undefined;
+  /**
+   * Route option names this step reads (e.g. `['limits']`), typed for apps by declaration
+   * merging on `RouteOptions`. Any other unknown route option is a setup error.
+   */
+  readonly routeOptions?: readonly string[];
 }
 
 /** A step compiled onto one route. */

@@ -91,3 +91,22 @@ describe('teardown always runs', () => {
     await c.close();
   });
 });
+
+describe('a streamed body that fails', () => {
+  it('cuts the connection and logs the error', async () => {
+    const { app } = recordingApp();
+    const logged: string[] = [];
+    (app.logger as unknown as { error: (o: object, m: string) => void }).error = (_o, m) => { logged.push(m); };
+    app.get('/s', () => (async function* body() { yield 'first part'; throw new Error('source failed'); })());
+    const server = (await app.listen({ port: 0 }))!;
+    try {
+      const raw = await rawRequest(server.address.port, 'GET /s HTTP/1.1\r\nHost: localhost\r\n\r\n');
+      assert.match(raw, /^HTTP\/1\.1 200 /);
+      assert.doesNotMatch(raw, /\r\n0\r\n\r\n$/, 'the chunked body is not ended as if complete');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(logged, ['Response stream failed on /s [GET]']);
+    } finally {
+      await server.close();
+    }
+  });
+});
