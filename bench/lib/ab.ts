@@ -6,7 +6,7 @@
  * The ref's files come from `git archive` (no worktree is registered); `node_modules` is a symlink
  * to this checkout's, and the ref is compiled with this checkout's `tsc -p tsconfig.build.json`.
  * Servers run the current `bench/servers/phial.ts`, which imports the other build through
- * `PHIAL_BENCH_PACKAGE` (bench/lib/phial-package.ts).
+ * `BENCH_PHIAL_PACKAGE` (bench/lib/phial-package.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -10,8 +10,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
-/** Environment variable naming the `.cpuprofile` file a server writes at exit. */
-export const CPU_PROFILE_ENV = 'PHIAL_BENCH_CPU_PROFILE';
+/**
+ * Environment variable naming the `.cpuprofile` file a server writes at exit. Not `PHIAL_*`:
+ * Phial refuses environment variables in its prefix that no setting reads.
+ */
+export const CPU_PROFILE_ENV = 'BENCH_CPU_PROFILE';
 
 /** Sampling interval, microseconds (V8's default is 1000; finer shows short crypto calls). */
 const SAMPLING_INTERVAL_US = 250;

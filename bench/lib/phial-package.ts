@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as PhialModule from 'phial';
 
-/** Environment variable naming the folder of another Phial build (it holds `dist/index.js`). */
-export const PHIAL_PACKAGE_ENV = 'PHIAL_BENCH_PACKAGE';
+/** Environment variable naming the folder of another Phial build (it holds `dist/index.js`); not `PHIAL_*`, which Phial checks. */
+export const PHIAL_PACKAGE_ENV = 'BENCH_PHIAL_PACKAGE';
 
 /**
  * Imports Phial: `phial` itself, or the build in the folder named by {@link PHIAL_PACKAGE_ENV}.

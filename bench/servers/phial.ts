@@ -1,6 +1,6 @@
 /**
  * Phial with every default on (production env, security headers, CSP nonce). It runs the package
- * built into dist/, or the build named by `PHIAL_BENCH_PACKAGE` (an A/B run's other git ref).
+ * built into dist/, or the build named by `BENCH_PHIAL_PACKAGE` (an A/B run's other git ref).
  */
 import { HOST, announceReady, benchPort } from '../lib/contract.ts';
 import { startCpuProfileFromEnv } from '../lib/cpu-profile.ts';
