@@ -238,7 +238,6 @@ export const OTHER_VARIABLES: ReadonlyArray<readonly [variable: string, readBy: 
   ['PHIAL_DB_ALLOW_UNENCRYPTED', '`phial/db`', '`1` allows a production connection to a remote PostgreSQL host without TLS (for networks protected otherwise).'],
   ['PHIAL_TEST_PG', 'the test suite', 'Set by `npm test` when PostgreSQL answers on 127.0.0.1:5432.'],
   ['PHIAL_TEST_REDIS', 'the test suite', 'Set by `npm test` when Redis answers on 127.0.0.1:6379.'],
-  ['PHIAL_BENCH_CPU_PROFILE', 'the benchmarks', 'Path of a `.cpuprofile` a benchmark server writes at exit.'],
 ] as const);
 
 /** The row of an option path, if any. */

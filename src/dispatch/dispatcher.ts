@@ -95,6 +95,14 @@ export class Dispatcher {
       'content-type', 'text/plain; charset=utf-8', 'connection', 'close'];
   }
 
+  /** Logs a streamed body that failed after its head was sent (made once, not per response). */
+  private readonly streamFailed = (err: unknown, ctx: WriteContext): void => {
+    const req = ctx.request!;
+    // A client that hung up is not a failure of the app; a body stream that threw is.
+    if ((err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE') this.logger.debug({ reqId: req.id }, 'client closed the connection during a streamed response');
+    else this.logger.error({ err, reqId: req.id, method: req.method, path: req.path }, `Response stream failed on ${req.path} [${req.method}]`);
+  };
+
   /** The node:http request listener (bound). Never throws: every failure becomes a response. */
   readonly handle = (raw: IncomingMessage, res: ServerResponse): void => {
     try {
@@ -334,11 +342,7 @@ export class Dispatcher {
       // Cookies lose their default `Secure` only in development over plain HTTP to a loopback host,
       // where a browser would otherwise drop them; production never relaxes it.
       insecureCookies: this.config.env !== 'production' && !req.isSecure && isLoopbackHost(hostName(req.header('host')) ?? ''),
-      onStreamError: (err) => {
-        // A client that hung up is not a failure of the app; a body stream that threw is.
-        if ((err as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE') this.logger.debug({ reqId: req.id }, 'client closed the connection during a streamed response');
-        else this.logger.error({ err, reqId: req.id, method: req.method, path: req.path }, `Response stream failed on ${req.path} [${req.method}]`);
-      },
+      onStreamError: this.streamFailed, request: req,
     };
     try {
       let compiled = entry ? entry.headers : this.headers;

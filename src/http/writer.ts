@@ -30,7 +30,9 @@ export interface WriteContext {
    * Told when a streamed body fails after the head was sent (the connection is then cut): the
    * stream's error, or the premature-close error when the client went away.
    */
-  onStreamError?: (err: unknown) => void;
+  onStreamError?: (err: unknown, ctx: WriteContext) => void;
+  /** The request, for {@link onStreamError}'s log line. */
+  request?: { readonly id: string; readonly method: string; readonly path: string };
 }
 
 // `compiled.common` is frozen, and V8 copies frozen arrays on a slow path (~40× slower than a
@@ -109,7 +111,7 @@ export function writeResponse(
     // The client went away or the stream failed mid-body: the head is sent, so the only honest
     // signal left to the client is to cut the connection; the app's log gets the reason.
     res.destroy();
-    ctx.onStreamError?.(err);
+    ctx.onStreamError?.(err, ctx);
   });
 }
 

@@ -227,11 +227,14 @@ function countRequests(
   replyHeaders: readonly string[],
 ): (req: IncomingMessage, res: ServerResponse) => void {
   if (limit <= 0) return listener;
-  const counts = new WeakMap<object, number>();
+  // A property under a private symbol: cheaper per request than a WeakMap, and no code outside
+  // this module can read or reset it.
+  const SERVED = Symbol('phial.served');
   const head = [...replyHeaders, 'content-type', 'text/plain; charset=utf-8', 'content-length', '0', 'cache-control', 'no-store', 'connection', 'close'];
   return (req, res) => {
-    const n = (counts.get(req.socket) ?? 0) + 1;
-    counts.set(req.socket, n);
+    const socket = req.socket as typeof req.socket & { [SERVED]?: number };
+    const n = (socket[SERVED] ?? 0) + 1;
+    socket[SERVED] = n;
     if (n > limit) {
       res.shouldKeepAlive = false;
       res.writeHead(503, head);
