@@ -194,7 +194,7 @@ test('unknown option keys and PHIAL_* variables are refused, naming the closest 
 
 test('variables read elsewhere, empty unknown variables, undefined option keys and app options pass', () => {
   const env = {
-    PHIAL_APP: 'app.ts', PHIAL_DB_ALLOW_UNENCRYPTED: '1', PHIAL_TEST_PG: '1', PHIAL_TEST_REDIS: '1', PHIAL_BENCH_CPU_PROFILE: '/tmp/p',
+    PHIAL_APP: 'app.ts', PHIAL_DB_ALLOW_UNENCRYPTED: '1', PHIAL_TEST_PG: '1', PHIAL_TEST_REDIS: '1',
     PHIAL_NOT_A_SETTING: '', DATABASE_URL: 'sqlite://:memory:', NOTES_ANYTHING: 'x',
   };
   const c = loadConfig(base({ port: undefined, logger: undefined, session: { type: 'signed' }, csrf: {} } as PhialOptions), env);
