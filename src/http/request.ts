@@ -17,7 +17,7 @@ import { isJson, isMultipart, isUrlEncoded, parseMediaType, type MediaType } fro
 import { readRequestBody, resolveBodyLimits, type BodyLimits, type FileMap, type FormObject, type ParsedBody } from './body/index.ts';
 import { parseCookieHeader } from './cookies.ts';
 import { parseQueryArgs } from './query.ts';
-import { decodeUtf8 } from './body/text.ts';
+import { decodeUtf8, requireUtf8 } from './body/text.ts';
 import type { Session, SessionValues } from '../sessions/session.ts';
 import { NO_TRUSTED_PROXIES, resolveForwarded, type ForwardedInfo, type TrustedProxies } from './proxy.ts';
 import { cspNonce } from '../security/nonce.ts';
@@ -287,9 +287,13 @@ export class Request<P = Record<string, unknown>, V = unknown> {
 
   /**
    * The body decoded strictly as UTF-8 (a leading BOM dropped), like every other text Phial reads.
+   * @throws {UnsupportedMediaType} (415) when the `Content-Type` declares a charset other than
+   *   UTF-8 (as for JSON and forms: Phial decodes no other charset, rather than guess)
    * @throws {BadRequest} (400) for bytes that are not UTF-8, and as {@link Request.body}
    */
   async text(): Promise<string> {
+    const mt = this.mediaType;
+    if (mt) requireUtf8(mt);
     return decodeUtf8(await this.body());
   }
 

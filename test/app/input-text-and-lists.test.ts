@@ -132,5 +132,13 @@ describe('input lists and text', () => {
       assert.match(r.text, /not valid UTF-8/);
       assert.deepEqual((await client.post('/text', { headers: { 'content-type': 'text/plain' }, body: 'héllo' })).json(), { text: 'héllo' });
     });
+
+    it('req.text() refuses a declared charset other than UTF-8 with 415, as JSON and forms do', async () => {
+      for (const body of [Buffer.from('plain ascii'), Buffer.from([0x63, 0x61, 0x66, 0xe9])]) {
+        const r = await client.post('/text', { headers: { 'content-type': 'text/plain; charset=iso-8859-1' }, body });
+        assert.equal(r.status, 415);
+      }
+      assert.equal((await client.post('/text', { headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: 'ok' })).status, 200);
+    });
   });
 });
