@@ -26,7 +26,10 @@ import type { Kysely } from 'kysely';
 import { ConfigError } from '../errors/config-error.ts';
 import { PhialError } from '../errors/phial-error.ts';
 import { shown } from '../util/env.ts';
-import { AES_GCM_IV_BYTES, AES_GCM_TAG_BYTES, openAesGcm, sealAesGcm } from '../crypto/aes-gcm.ts';
+import { openAesGcm, sealAesGcm } from '../crypto/aes-gcm.ts';
+import { IV_BYTES, KEY_ID, aadBytes, formatValue, fullAad, parse, plaintextBytes, type FieldAad } from './field-format.ts';
+
+export type { FieldAad } from './field-format.ts';
 
 /** Key bytes: a `Buffer`/`Uint8Array`, or a string of 64 hex digits or base64/base64url (32 bytes either way). */
 export type KeyMaterial = string | Uint8Array;
@@ -46,17 +49,6 @@ export interface Keyring {
   readonly keys: Readonly<Record<string, KeyMaterial>>;
 }
 
-/**
- * Associated data bound to a ciphertext (GCM AAD); decryption needs the same value.
- *
- * - a string (UTF-8) or bytes: used as is; `undefined`, `''` and an empty buffer are the same
- *   (no associated data);
- * - an array of parts, e.g. `['users', 'ssn', 42]`: each part is converted with `String()` and
- *   length-prefixed, so `['ab', 'c']` and `['a', 'bc']` differ. Numbers, bigints and digit strings
- *   with the same text are the same part on purpose: PostgreSQL's `bigint` ids reach Node as
- *   strings, SQLite's as numbers.
- */
-export type FieldAad = string | Uint8Array | readonly (string | number | bigint)[];
 
 /** Options of {@link FieldEncryption}. */
 export interface FieldEncryptionOptions {
@@ -115,15 +107,7 @@ export class DecryptionError extends PhialError {
 /** Identifiers that may appear in generated SQL (also Kysely's: a `.` would mean schema.table). */
 export const SQL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const VERSION = 'v1';
-const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const KEY_BYTES = 32;
-const IV_BYTES = AES_GCM_IV_BYTES; // a 96-bit IV is used directly, no GHASH derivation (SP 800-38D §8.2)
-const TAG_BYTES = AES_GCM_TAG_BYTES;
-const B64URL = /^[A-Za-z0-9_-]*$/;
-// A lone surrogate cannot be encoded as UTF-8: Buffer.from would turn it into U+FFFD and the
-// round trip would silently change the value.
-const LONE_SURROGATE = /\p{Cs}/u;
 // ignoreBOM keeps a leading U+FEFF that the plaintext had; fatal refuses bytes that are not UTF-8.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -202,10 +186,7 @@ export class FieldEncryption {
   encrypt(plaintext: string | Uint8Array, aad?: FieldAad): string {
     const data = plaintextBytes(plaintext);
     const iv = randomBytes(IV_BYTES);
-    const sealed = sealAesGcm(this.#keys.get(this.#current)!, iv, data, fullAad(this.#current, aad));
-    const ct = sealed.subarray(0, sealed.length - TAG_BYTES);
-    const tag = sealed.subarray(sealed.length - TAG_BYTES);
-    return `${VERSION}.${this.#current}.${iv.toString('base64url')}.${ct.toString('base64url')}.${tag.toString('base64url')}`;
+    return formatValue(this.#current, iv, sealAesGcm(this.#keys.get(this.#current)!, iv, data, fullAad(this.#current, aad)));
   }
 
   /**
@@ -232,7 +213,7 @@ export class FieldEncryption {
     const p = parse(value);
     const key = p && this.#keys.get(p.keyId);
     if (!p || !key) throw new DecryptionError();
-    const plain = p.tag.length === TAG_BYTES ? openAesGcm(key, p.iv, Buffer.concat([p.ct, p.tag]), fullAad(p.keyId, aad)) : null;
+    const plain = openAesGcm(key, p.iv, Buffer.concat([p.ct, p.tag]), fullAad(p.keyId, aad));
     if (plain === null) throw new DecryptionError();
     return plain;
   }
@@ -369,27 +350,6 @@ export class FieldEncryption {
 
 type DynamicDB = Record<string, Record<string, unknown>>;
 
-interface Parsed { keyId: string; iv: Buffer; ct: Buffer; tag: Buffer }
-
-function parse(value: unknown): Parsed | undefined {
-  if (typeof value !== 'string') return undefined;
-  const parts = value.split('.');
-  if (parts.length !== 5 || parts[0] !== VERSION || !KEY_ID.test(parts[1]!)) return undefined;
-  const iv = b64url(parts[2]!);
-  const ct = b64url(parts[3]!);
-  const tag = b64url(parts[4]!);
-  if (!iv || !ct || !tag || iv.length !== IV_BYTES || tag.length !== TAG_BYTES) return undefined;
-  return { keyId: parts[1]!, iv, ct, tag };
-}
-
-// Canonical base64url only: Node's decoder skips foreign characters and ignores the unused low
-// bits of the last character, so without the re-encoding check two strings would decrypt alike.
-function b64url(s: string): Buffer | undefined {
-  if (!B64URL.test(s) || s.length % 4 === 1) return undefined;
-  const b = Buffer.from(s, 'base64url');
-  return b.toString('base64url') === s ? b : undefined;
-}
-
 function keyBytes(setting: string, material: unknown): Buffer {
   if (!(material instanceof Uint8Array) && typeof material !== 'string') {
     throw new ConfigError('PHIAL_E_BAD_VALUE', setting, `expected a 32-byte key as a Buffer, 64 hex digits or base64, got ${material === null ? 'null' : typeof material}`);
@@ -415,41 +375,3 @@ function decodeKeyString(s: string): Buffer | undefined {
   return b.toString('base64url') === body.replace(/\+/g, '-').replace(/\//g, '_') ? b : undefined;
 }
 
-function plaintextBytes(p: unknown): Buffer {
-  if (typeof p === 'string' || p instanceof Uint8Array) return utf8OrBytes('plaintext', p);
-  throw new TypeError(`The plaintext must be a string or bytes, got ${p === null ? 'null' : typeof p}`);
-}
-
-function fullAad(keyId: string, aad: FieldAad | undefined): Buffer {
-  // The key id has no '.', so the header prefix is self-delimiting.
-  return Buffer.concat([Buffer.from(`${VERSION}.${keyId}.`, 'latin1'), aadBytes(aad)]);
-}
-
-// The byte form of associated data: nothing when absent or empty, else a tag byte (1: one string
-// or byte string, 2: a list of length-prefixed parts) and the data, so no two forms collide.
-function aadBytes(aad: FieldAad | undefined): Buffer {
-  if (aad === undefined) return Buffer.alloc(0);
-  if (typeof aad === 'string' || aad instanceof Uint8Array) {
-    const b = utf8OrBytes('aad', aad);
-    return b.length === 0 ? b : Buffer.concat([Buffer.from([1]), b]);
-  }
-  if (!Array.isArray(aad)) throw new TypeError(`aad must be a string, bytes or an array of parts, got ${aad === null ? 'null' : typeof aad}`);
-  const chunks: Buffer[] = [Buffer.from([2])];
-  for (const part of aad as readonly unknown[]) {
-    let text: string;
-    if (typeof part === 'string') text = part;
-    else if (typeof part === 'bigint') text = part.toString();
-    else if (typeof part === 'number' && Number.isFinite(part)) text = String(part);
-    else throw new TypeError(`aad parts must be strings, finite numbers or bigints, got ${shown(part)}`);
-    const b = utf8OrBytes('aad part', text);
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(b.length);
-    chunks.push(len, b);
-  }
-  return Buffer.concat(chunks);
-}
-
-function utf8OrBytes(what: string, v: string | Uint8Array): Buffer {
-  if (typeof v === 'string' && LONE_SURROGATE.test(v)) throw new TypeError(`The ${what} contains a lone surrogate, which UTF-8 cannot represent.`);
-  return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-}
